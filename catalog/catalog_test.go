@@ -240,4 +240,3 @@ func TestAuthenticateAndAPIKeys(t *testing.T) {
 		}
 	})
 }
-
