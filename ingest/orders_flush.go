@@ -1,0 +1,290 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/warehouse"
+)
+
+// customerAcc is a customer's earliest order in a batch.
+type customerAcc struct {
+	first          time.Time
+	province, city string
+	channel        string
+}
+
+// flush writes the orders gathered so far as one batch.
+func (c *orderConv) flush(ctx context.Context) error {
+	imp := c.imp
+	defer func() {
+		for _, acc := range c.seq {
+			c.done[maphash.String(c.seed, acc.o.no)] = struct{}{}
+		}
+		clear(c.accs)
+		c.seq, c.last, c.rows = c.seq[:0], nil, 0
+		// Bounded caches: a big import forgets and looks up again.
+		if len(c.pseud) > 200000 {
+			clear(c.pseud)
+		}
+		if len(c.custFirst) > 1000000 {
+			clear(c.custFirst)
+		}
+	}()
+	if len(c.seq) == 0 {
+		return imp.saveRejects(ctx)
+	}
+	if c.linesOnly {
+		return c.flushLines(ctx)
+	}
+	// Values repeated on many rows are boxed once, not per row.
+	var tenant, shop, currency any = imp.req.Shop.ClientID, imp.req.Shop.ID, imp.req.Shop.Currency
+	orders := TableRows{Table: "orders", Columns: orderCols}
+	lines := TableRows{Table: "order_lines", Columns: lineCols}
+	hist := TableRows{Table: "order_status_history", Columns: historyCols}
+	custs := map[string]*customerAcc{}
+	var src any = imp.sourceTag()
+	nOrders, nLines := 0, 0
+	for _, acc := range c.seq {
+		if acc.bad {
+			// Some row of the order was quarantined: writing the rest would
+			// store a partial order; hold all its rows back.
+			c.rejectOrder(acc, "", fmt.Sprintf("another row of order %s was quarantined; the order is kept whole", acc.o.no))
+			continue
+		}
+		if reason, col := c.finish(acc); reason != "" {
+			c.rejectOrder(acc, col, reason)
+			continue
+		}
+		nOrders++
+		nLines += len(acc.lines)
+	}
+	oBuf := make([]any, 0, nOrders*len(orderCols))
+	lBuf := make([]any, 0, nLines*len(lineCols))
+	hBuf := make([]any, 0, nOrders*3*len(historyCols))
+	for _, acc := range c.seq {
+		if acc.bad || !acc.o.has(fCreatedAt) {
+			continue
+		}
+		o := &acc.o
+		cid := c.customerID(o)
+		var no, created, version any = o.no, DayOf(o.created, imp.loc), o.version
+		var paidDay any
+		if !o.paid.IsZero() {
+			paidDay = DayOf(o.paid, imp.loc)
+		}
+		start := len(oBuf)
+		oBuf = append(oBuf, tenant, shop, no, cid, o.status, o.created, nullTime(o.paid), nullTime(o.shipped),
+			nullTime(o.completed), created, paidDay, currency, o.goods, o.discount, o.shipping,
+			o.total, o.paidAm, o.refund, nullStr(o.province), nullStr(o.city), nullStr(o.channel),
+			nullStr(o.campaign), nil, nil, version, src)
+		orders.Rows = append(orders.Rows, oBuf[start:len(oBuf):len(oBuf)])
+		for i := range acc.lines {
+			l := &acc.lines[i]
+			start := len(lBuf)
+			lBuf = append(lBuf, tenant, shop, no, l.lineNo, l.sku, nullStr(l.spu), nullStr(l.title), l.qty,
+				l.unitPrice, l.amount, l.refund, l.refundQty, created, version)
+			lines.Rows = append(lines.Rows, lBuf[start:len(lBuf):len(lBuf)])
+		}
+		for _, h := range history(o) {
+			start := len(hBuf)
+			hBuf = append(hBuf, tenant, shop, no, h.status, h.at)
+			hist.Rows = append(hist.Rows, hBuf[start:len(hBuf):len(hBuf)])
+		}
+		if id, ok := cid.(string); ok {
+			ca := custs[id]
+			if ca == nil || o.created.Before(ca.first) {
+				custs[id] = &customerAcc{o.created, o.province, o.city, o.channel}
+			}
+		}
+		c.reconcile(acc)
+	}
+	cust, err := c.customerRows(ctx, custs)
+	if err != nil {
+		return err
+	}
+	return imp.write(ctx, []TableRows{orders, lines, hist, cust})
+}
+
+type statusAt struct {
+	status string
+	at     time.Time
+}
+
+// history lists the statuses an order is known to have been in.
+func history(o *orderVals) []statusAt {
+	h := make([]statusAt, 1, 5)
+	h[0] = statusAt{warehouse.StatusPending, o.created}
+	if !o.paid.IsZero() {
+		h = append(h, statusAt{warehouse.StatusPaid, o.paid})
+	}
+	if !o.shipped.IsZero() {
+		h = append(h, statusAt{warehouse.StatusShipped, o.shipped})
+	}
+	if !o.completed.IsZero() {
+		h = append(h, statusAt{warehouse.StatusCompleted, o.completed})
+	}
+	switch o.status {
+	case warehouse.StatusClosed, warehouse.StatusRefunding, warehouse.StatusRefunded:
+		at := o.cancelled
+		if at.IsZero() {
+			at = time.UnixMicro(o.version).UTC()
+		}
+		h = append(h, statusAt{o.status, at})
+	}
+	return h
+}
+
+// reconcile warns when an order's total is not its lines − discount +
+// shipping (+ tax).
+func (c *orderConv) reconcile(acc *orderAcc) {
+	if len(acc.lines) == 0 {
+		return
+	}
+	o := &acc.o
+	var sum int64
+	for _, l := range acc.lines {
+		sum += l.amount
+	}
+	want := sum - o.discount + o.shipping
+	if o.has(fTax) {
+		want += o.tax
+	}
+	if want == o.total {
+		return
+	}
+	rep := c.imp.rep
+	rep.ReconciliationFailures++
+	if len(rep.Warnings) < c.imp.req.MaxErrors {
+		rep.Warnings = append(rep.Warnings, Warning{Kind: "reconciliation", OrderNo: o.no,
+			Message: fmt.Sprintf("order %s: total %s ≠ lines %s − discount %s + shipping %s", o.no,
+				daiyun.Money(o.total), daiyun.Money(sum), daiyun.Money(o.discount), daiyun.Money(o.shipping+o.tax))})
+	}
+}
+
+// customerRows writes a customer only when this batch has an earlier first
+// order than the warehouse knows, so replays leave customers unchanged.
+func (c *orderConv) customerRows(ctx context.Context, custs map[string]*customerAcc) (TableRows, error) {
+	t := TableRows{Table: "customers", Columns: custCols}
+	if len(custs) == 0 {
+		return t, nil
+	}
+	// Customers settled by an earlier batch of this import need no lookup.
+	ids := make([]string, 0, len(custs))
+	for id := range custs {
+		if _, ok := c.custFirst[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	known := c.custFirst
+	err := c.lookup(ctx, "SELECT customer_id, first_order_at FROM customers WHERE {{tenants}} AND tenant_id = $1 AND customer_id IN %s",
+		[]any{c.imp.req.Shop.ClientID}, ids, func(scan func(...any) error) error {
+			var id string
+			var first *time.Time
+			if err := scan(&id, &first); err != nil {
+				return err
+			}
+			if first != nil {
+				known[id] = first.UTC()
+			}
+			return nil
+		})
+	if err != nil {
+		return t, err
+	}
+	for id, ca := range custs {
+		if k, ok := known[id]; ok && !ca.first.Before(k) {
+			continue
+		}
+		known[id] = ca.first
+		t.Rows = append(t.Rows, []any{c.imp.req.Shop.ClientID, id, ca.first, nullStr(ca.province), nullStr(ca.city), nullStr(ca.channel)})
+	}
+	// Sorted so a batch is written the same way every time.
+	sort.Slice(t.Rows, func(i, j int) bool { return t.Rows[i][1].(string) < t.Rows[j][1].(string) })
+	return t, nil
+}
+
+// lookup runs a query whose %s is a set of keys, in chunks of 50,000, after
+// fixed args. The keys travel as one text parameter joined by the unit
+// separator and are split by the engine: one cheap statement per chunk,
+// where an IN list of parameters or literals cost more than the rest of an
+// import.
+func (c *orderConv) lookup(ctx context.Context, query string, fixed []any, keys []string, row func(scan func(...any) error) error) error {
+	if err := c.imp.wait(); err != nil {
+		return err
+	}
+	const chunk = 50000
+	param := "$" + strconv.Itoa(len(fixed)+1)
+	set := "(SELECT unnest(string_split(" + param + ", chr(31))))"
+	if c.imp.wh.Dialect() == warehouse.Postgres {
+		set = "(SELECT unnest(string_to_array(" + param + ", chr(31))))"
+	}
+	q := fmt.Sprintf(query, set)
+	for len(keys) > 0 {
+		n := min(chunk, len(keys))
+		args := append(append([]any(nil), fixed...), strings.Join(keys[:n], "\x1f"))
+		if err := scanRows(ctx, c.imp.wh, c.imp.req.Tenants, q, args, row); err != nil {
+			return fmt.Errorf("ingest: lookup: %w", err)
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// flushLines writes lines of orders that are already in the warehouse.
+func (c *orderConv) flushLines(ctx context.Context) error {
+	imp := c.imp
+	type known struct {
+		day     time.Time
+		version int64
+	}
+	nos := make([]string, 0, len(c.seq))
+	for _, acc := range c.seq {
+		nos = append(nos, acc.o.no)
+	}
+	orders := map[string]known{}
+	err := c.lookup(ctx, "SELECT order_no, created_day, version FROM orders WHERE {{tenants}} AND tenant_id = $1 AND shop_id = $2 AND order_no IN %s",
+		[]any{imp.req.Shop.ClientID, imp.req.Shop.ID}, nos, func(scan func(...any) error) error {
+			var no string
+			var k known
+			if err := scan(&no, &k.day, &k.version); err != nil {
+				return err
+			}
+			orders[no] = known{time.Date(k.day.Year(), k.day.Month(), k.day.Day(), 0, 0, 0, 0, time.UTC), k.version}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	lines := TableRows{Table: "order_lines", Columns: lineCols}
+	tenant, shop := imp.req.Shop.ClientID, imp.req.Shop.ID
+	for _, acc := range c.seq {
+		k, ok := orders[acc.o.no]
+		switch {
+		case acc.bad:
+			c.rejectOrder(acc, "", fmt.Sprintf("another line of order %s was quarantined; the order's lines are kept whole", acc.o.no))
+			continue
+		case !ok:
+			c.rejectOrder(acc, c.colOf(fOrderNo), fmt.Sprintf("order %s is neither in this import nor in the warehouse; import the order file first", acc.o.no))
+			continue
+		}
+		for i := range acc.lines {
+			l := &acc.lines[i]
+			if !l.has(fLineAmount) {
+				l.amount = l.unitPrice*l.qty - l.discount
+			}
+			if !l.has(fUnitPrice) && l.qty > 0 {
+				l.unitPrice = l.amount / l.qty
+			}
+			lines.Rows = append(lines.Rows, []any{tenant, shop, acc.o.no, l.lineNo, l.sku, nullStr(l.spu), nullStr(l.title),
+				l.qty, l.unitPrice, l.amount, l.refund, l.refundQty, k.day, k.version})
+		}
+	}
+	return imp.write(ctx, []TableRows{lines})
+}

@@ -1,0 +1,229 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/daiyun/daiyun"
+	"github.com/xuri/excelize/v2"
+)
+
+// source yields the records of one file, header and preamble included.
+type source interface {
+	// Next returns the next record and its 1-based record number in the
+	// file (the row a spreadsheet shows); io.EOF at the end. The record
+	// belongs to the caller.
+	Next() ([]string, int, error)
+	Close() error
+}
+
+// FileInfo describes how a file was read.
+type FileInfo struct {
+	Kind      string   `json:"kind"`                // csv or xlsx
+	Encoding  Encoding `json:"encoding,omitempty"`  // csv only
+	Delimiter string   `json:"delimiter,omitempty"` // csv only
+	Sheet     string   `json:"sheet,omitempty"`     // xlsx only
+}
+
+// openSource opens CSV or XLSX by content: an XLSX file is a zip archive.
+func openSource(r io.Reader, name, sheet string) (source, FileInfo, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(4)
+	if bytes.Equal(head, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(name), ".xlsx") {
+		s, err := openXLSX(br, sheet)
+		if err != nil {
+			return nil, FileInfo{}, err
+		}
+		return s, FileInfo{Kind: "xlsx", Sheet: s.sheet}, nil
+	}
+	return openCSV(br)
+}
+
+type csvSource struct {
+	r    *csv.Reader
+	row  int
+	utf8 bool // the text was not decoded, so check it is valid UTF-8
+}
+
+func openCSV(r io.Reader) (*csvSource, FileInfo, error) {
+	text, enc, err := decode(r)
+	if err != nil {
+		return nil, FileInfo{}, fmt.Errorf("ingest: read: %w", err)
+	}
+	br := bufio.NewReaderSize(text, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	delim := DetectDelimiter(head)
+	c := csv.NewReader(br)
+	c.Comma = delim
+	c.LazyQuotes = true
+	c.FieldsPerRecord = -1
+	name := string(delim)
+	if delim == '\t' {
+		name = "tab"
+	}
+	return &csvSource{r: c, utf8: enc == UTF8 || enc == UTF8BOM}, FileInfo{Kind: "csv", Encoding: enc, Delimiter: name}, nil
+}
+
+func (s *csvSource) Next() ([]string, int, error) {
+	rec, err := s.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			s.row++
+			return nil, s.row, fmt.Errorf("%w: %v", errBadRecord, pe.Err)
+		}
+		return nil, s.row, err
+	}
+	s.row++
+	for i, v := range rec {
+		if s.utf8 && !utf8.ValidString(v) {
+			// Encoding is detected on the first megabyte; a file that
+			// turns to GBK later is caught here, row by row. The raw
+			// record kept in quarantine must itself be valid text.
+			for j := range rec {
+				rec[j] = strings.ToValidUTF8(rec[j], "\uFFFD")
+			}
+			return rec, s.row, fmt.Errorf("%w: the row is not valid UTF-8 text (is the file's encoding mixed?)", errBadRecord)
+		}
+		rec[i] = cleanCell(v)
+	}
+	return rec, s.row, nil
+}
+
+func (s *csvSource) Close() error { return nil }
+
+// errBadRecord marks a record the CSV reader could not split; the row is
+// quarantined and reading goes on.
+var errBadRecord = errors.New("malformed CSV record")
+
+// DetectDelimiter picks the field separator of a CSV text from its first
+// lines: of , tab ; and |, the one that splits the most lines into the same
+// number of fields (outside quotes), then the one with more fields; comma
+// when there is no sign of any. A title line above the header does not
+// mislead it.
+func DetectDelimiter(head []byte) rune {
+	lines := splitLines(head, 12)
+	best, bestScore := ',', 0
+	for _, d := range []rune{',', '\t', ';', '|'} {
+		counts := map[int]int{}
+		for _, l := range lines {
+			if n := countOutsideQuotes(l, byte(d)); n > 0 {
+				counts[n]++
+			}
+		}
+		score := 0
+		for n, lines := range counts {
+			if s := lines*1000 + n; s > score {
+				score = s
+			}
+		}
+		if score > bestScore {
+			best, bestScore = d, score
+		}
+	}
+	return best
+}
+
+func splitLines(b []byte, max int) [][]byte {
+	var out [][]byte
+	for len(b) > 0 && len(out) < max {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			// The sample may end mid-line: a partial line is no evidence.
+			if len(out) == 0 {
+				out = append(out, b)
+			}
+			break
+		}
+		l := bytes.TrimRight(b[:i], "\r")
+		if len(bytes.TrimSpace(l)) > 0 {
+			out = append(out, l)
+		}
+		b = b[i+1:]
+	}
+	return out
+}
+
+func countOutsideQuotes(l []byte, d byte) int {
+	n, in := 0, false
+	for _, c := range l {
+		switch {
+		case c == '"':
+			in = !in
+		case c == d && !in:
+			n++
+		}
+	}
+	return n
+}
+
+// cleanCell undoes what exports do to keep spreadsheets from reformatting
+// numbers: ="…" wrappers and a leading tab or apostrophe-free padding.
+func cleanCell(v string) string {
+	if len(v) >= 3 && v[0] == '=' && v[1] == '"' && v[len(v)-1] == '"' {
+		v = v[2 : len(v)-1]
+	}
+	if v != "" && (v[0] == ' ' || v[0] == '\t' || v[len(v)-1] == ' ' || v[len(v)-1] == '\t' || v[0] >= 0x80 || v[len(v)-1] >= 0x80) {
+		v = trimSpace(v)
+	}
+	return v
+}
+
+type xlsxSource struct {
+	f     *excelize.File
+	rows  *excelize.Rows
+	sheet string
+	row   int
+}
+
+func openXLSX(r io.Reader, sheet string) (*xlsxSource, error) {
+	// Raw values: the number as stored, not as a display format rounds or
+	// rewrites it; date cells arrive as serial numbers (see excelSerial).
+	f, err := excelize.OpenReader(r, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, daiyun.Errorf(daiyun.EINVALID, "the file is not a readable XLSX workbook")
+	}
+	sheets := f.GetSheetList()
+	if sheet == "" {
+		if len(sheets) == 0 {
+			f.Close()
+			return nil, daiyun.Errorf(daiyun.EINVALID, "the workbook has no sheet")
+		}
+		sheet = sheets[0]
+	}
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		f.Close()
+		return nil, daiyun.Errorf(daiyun.EINVALID, "the workbook has no sheet %q (it has %s)", sheet, strings.Join(sheets, ", "))
+	}
+	return &xlsxSource{f: f, rows: rows, sheet: sheet}, nil
+}
+
+func (s *xlsxSource) Next() ([]string, int, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, s.row, fmt.Errorf("ingest: xlsx: %w", err)
+		}
+		return nil, s.row, io.EOF
+	}
+	s.row++
+	cols, err := s.rows.Columns()
+	if err != nil {
+		return nil, s.row, fmt.Errorf("ingest: xlsx row %d: %w", s.row, err)
+	}
+	for i, v := range cols {
+		cols[i] = cleanCell(v)
+	}
+	return cols, s.row, nil
+}
+
+func (s *xlsxSource) Close() error {
+	s.rows.Close()
+	return s.f.Close()
+}
