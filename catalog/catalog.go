@@ -189,6 +189,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 func (s *Store) appliedVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		if m := err.Error(); strings.Contains(m, "does not exist") || strings.Contains(m, "no such table") {
+			return 0, nil // a database never migrated
+		}
 		return 0, fmt.Errorf("catalog: read schema version: %w", err)
 	}
 	return int(v.Int64), nil

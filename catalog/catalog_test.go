@@ -240,3 +240,53 @@ func TestAuthenticateAndAPIKeys(t *testing.T) {
 		}
 	})
 }
+
+func TestReferenceData(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *catalog.Store) {
+		c := mustClient(t, s, "A")
+		sh := mustShop(t, s, c.ID, "S")
+		nov, _ := daiyun.ParseDate("2026-11-01")
+		if err := s.SetTarget(sys, catalog.Target{ClientID: c.ID, ShopID: sh.ID, KPI: "gmv", Month: nov, Value: 500000, Currency: "CNY"}); err != nil {
+			t.Fatal(err)
+		}
+		mid, _ := daiyun.ParseDate("2026-11-15")
+		if err := s.SetTarget(sys, catalog.Target{ClientID: c.ID, KPI: "gmv", Month: mid, Value: 1}); daiyun.ErrorCode(err) != daiyun.EINVALID {
+			t.Fatalf("mid-month target: %v", err)
+		}
+		got, ok, err := s.Target(sys, c.ID, sh.ID, "gmv", nov)
+		if err != nil || !ok || got.Value != 500000 {
+			t.Fatalf("target: %+v %v %v", got, ok, err)
+		}
+		if err := s.SeedBenchmarks(sys, []catalog.Benchmark{{Category: "beauty", KPI: "conversion_rate", Value: 3, Source: "assumption"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetBenchmark(sys, catalog.Benchmark{Category: "beauty", KPI: "conversion_rate", Value: 3.5, Source: "agency survey 2026"}); err != nil {
+			t.Fatal(err)
+		}
+		// Seeding again keeps the agency's edit.
+		s.SeedBenchmarks(sys, []catalog.Benchmark{{Category: "beauty", KPI: "conversion_rate", Value: 3, Source: "assumption"}})
+		b, ok, _ := s.Benchmark(sys, "beauty", "conversion_rate")
+		if !ok || b.Value != 3.5 || !b.Edited {
+			t.Fatalf("benchmark: %+v", b)
+		}
+		d1, _ := daiyun.ParseDate("2026-01-01")
+		if err := s.SetFXRate(sys, catalog.FXRate{Base: "USD", Quote: "CNY", Day: d1, Rate: "7.1234"}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Rate(sys, "USD", "CNY", nov)
+		if err != nil || r.FloatString(4) != "7.1234" {
+			t.Fatalf("rate: %v %v", r, err)
+		}
+		r, err = s.Rate(sys, "CNY", "USD", nov)
+		if err != nil || r.FloatString(6) != "0.140382" {
+			t.Fatalf("inverse rate: %v %v", r, err)
+		}
+		before, _ := daiyun.ParseDate("2025-12-31")
+		if _, err := s.Rate(sys, "USD", "CNY", before); err == nil || !strings.Contains(err.Error(), "no FX rate from USD to CNY on or before 2025-12-31") {
+			t.Fatalf("missing rate: %v", err)
+		}
+		if err := s.SetFXRate(sys, catalog.FXRate{Base: "USD", Quote: "CNY", Day: d1, Rate: "0"}); daiyun.ErrorCode(err) != daiyun.EINVALID {
+			t.Fatalf("zero rate: %v", err)
+		}
+	})
+}
