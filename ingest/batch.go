@@ -4,14 +4,89 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
+
+	"github.com/daiyun/daiyun"
 
 	"github.com/daiyun/daiyun/warehouse"
 )
 
-// reject quarantines a row.
+// reject quarantines a row. The kept record holds no more personal data
+// than the warehouse would (PRODUCT.md B6): see redact.
 func (imp *importer) reject(row int, rec []string, col, value, reason string) {
 	imp.rep.Quarantined++
-	imp.rejects = append(imp.rejects, Reject{File: imp.file, Row: row, Column: col, Value: value, Reason: reason, Raw: rec})
+	if imp.columnPersonal(col) {
+		value = ""
+	}
+	imp.rejects = append(imp.rejects, Reject{File: imp.file, Row: row, Column: col, Value: value, Reason: reason, Raw: imp.redact(rec)})
+}
+
+// keepRule says what a quarantined row keeps of one source column.
+type keepRule uint8
+
+const (
+	keepNone     keepRule = iota // a column no field reads (names, phones, notes): blanked
+	keepValue                    // a field the warehouse stores
+	keepPseudo                   // a buyer or person identity: replaced by its pseudonym
+	keepProvince                 // a full address: only "province city" is kept
+)
+
+// keepRules derives the rule of every column from the profile's bindings.
+func keepRules(n int, binds []binding) []keepRule {
+	rules := make([]keepRule, n)
+	for _, b := range binds {
+		if b.col < 0 || b.col >= n {
+			continue
+		}
+		switch b.name {
+		case "buyer", "customer_id", "person_id":
+			rules[b.col] = keepPseudo
+		case "address":
+			rules[b.col] = keepProvince
+		default:
+			rules[b.col] = keepValue
+		}
+	}
+	return rules
+}
+
+// redact returns a copy of rec fit to keep in quarantine: what the import
+// would store anyway, with identities already pseudonymised (re-importing
+// the corrected row keeps the pseudonym, see isPseudonym) and addresses cut
+// to province and city. Columns no field reads are blanked.
+func (imp *importer) redact(rec []string) []string {
+	out := make([]string, len(rec))
+	for i, v := range rec {
+		rule := keepNone
+		if i < len(imp.keep) {
+			rule = imp.keep[i]
+		}
+		switch rule {
+		case keepValue:
+			out[i] = v
+		case keepPseudo:
+			if t := trimSpace(v); t != "" && !isPseudonym(t) {
+				out[i] = daiyun.Pseudonym(imp.req.ClientKey, t)
+			} else {
+				out[i] = t
+			}
+		case keepProvince:
+			p, c := splitAddress(v)
+			out[i] = strings.TrimSpace(p + " " + c)
+		}
+	}
+	return out
+}
+
+// columnPersonal reports whether a source column holds personal data whose
+// raw value must not be kept in a reject's Value.
+func (imp *importer) columnPersonal(col string) bool {
+	for i, h := range imp.header {
+		if trimSpace(h) == col && i < len(imp.keep) {
+			return imp.keep[i] == keepNone || imp.keep[i] == keepPseudo || imp.keep[i] == keepProvince
+		}
+	}
+	return false
 }
 
 // columnName is the header text of a source column.

@@ -265,6 +265,7 @@ type importer struct {
 	asOfDay   time.Time
 	header    []string
 	prof      *Profile
+	keep      []keepRule // per source column: what of it a quarantined row may keep (B6)
 	rejects   []Reject
 	batchSize int
 	inflight  chan error // the batch being written, if any
@@ -361,6 +362,7 @@ func (imp *importer) start(src source) (converter, error) {
 		}
 		imp.header = slices.Clone(rec)
 		imp.prof = m.p
+		imp.keep = keepRules(len(rec), m.binds)
 		for _, b := range m.binds {
 			imp.lastCol = max(imp.lastCol, b.col)
 		}
