@@ -13,7 +13,7 @@ func newAnalyzeCmd(m *Main) *cobra.Command {
 		Short: "Run an analysis (funnel, retention, cohort, rfm, clv, attribution, paths, abtest, forecast)",
 	}
 	for _, f := range analyzeKinds {
-		cmd.AddCommand(f(m))
+		cmd.AddCommand(withWarehouse(m, f(m)))
 	}
 	return cmd
 }

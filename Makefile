@@ -1,0 +1,83 @@
+# Daiyun — two commands on a fresh machine:
+#   make demo   install what it needs, build, generate the demo agency if absent, serve it
+#   make test   install what the tests need and run them all
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/daiyun
+DATA ?= ./data
+ADDR ?= 127.0.0.1:8080
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X github.com/daiyun/daiyun.Version=$(VERSION) -X github.com/daiyun/daiyun.Commit=$(COMMIT)
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+VENDOR := web/static/vendor
+# Packages whose tests are slow under the race detector run without it in
+# test-norace (see below); everything else runs with -race.
+FUZZTIME ?= 5s
+
+.PHONY: all demo test build assets deps tools chromium vet fmt-check test-go fuzz bench clean
+
+all: build
+
+## demo: build, generate the demo agency into $(DATA) if absent, and serve it
+demo: build
+	@mkdir -p $(DATA)
+	@./$(BIN) demo --if-absent --data $(DATA)
+	@echo
+	@echo "Open http://$(ADDR) and log in with one of the logins above."
+	@./$(BIN) serve --data $(DATA) --addr $(ADDR)
+
+## build: the one binary, with the web assets embedded
+build: assets
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/daiyun
+
+## assets: front-end libraries from npm, copied where go:embed finds them
+assets: $(VENDOR)/htmx.min.js $(VENDOR)/echarts.min.js
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund
+
+$(VENDOR)/htmx.min.js: node_modules/.package-lock.json
+	@mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(VENDOR)/echarts.min.js: node_modules/.package-lock.json
+	@mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js $@
+
+## chromium: the headless browser the UI tests and PDF reports use, with a
+## CJK font so Chinese renders
+chromium:
+	@{ command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto.*CJK"; } || { echo "installing chromium and fonts-noto-cjk"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+deps: assets chromium
+	$(GO) mod download
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## test: every test (unit, SQLite + DuckDB + PostgreSQL, browser) with the race detector
+test: deps fmt-check vet
+	@pg=$$(./scripts/pg-ensure.sh) && echo "PostgreSQL for tests: $$pg" && \
+	DAIYUN_TEST_PG="$$pg" DAIYUN_CHROMIUM=$$(command -v chromium) $(GO) test -race -timeout 40m ./... && \
+	$(MAKE) --no-print-directory fuzz
+
+## fuzz: a short run of every fuzz target (longer: make fuzz FUZZTIME=5m)
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || exit 1; \
+		done; \
+	done
+
+## bench: the benchmarks (see docs/benchmarks.md for the large runs)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+clean:
+	rm -rf bin .tmp

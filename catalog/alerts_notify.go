@@ -1,0 +1,344 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/alerting"
+)
+
+// The notification outbox: alert transitions waiting to be sent, the
+// delivery log, escalation and the webhook channels. These are the
+// dispatcher's (a background job acting as the system); people read the
+// delivery log of the alerts they may see.
+
+// mustSystem fails unless the actor sees every client (the dispatcher).
+func mustAll(ctx context.Context) error {
+	if !daiyun.ActorFrom(ctx).AllClients() {
+		return daiyun.Errorf(daiyun.EFORBIDDEN, "only an admin or the system may do this")
+	}
+	return nil
+}
+
+// PendingAlertEvents lists transitions not yet notified, oldest first.
+func (s *Store) PendingAlertEvents(ctx context.Context, limit int) ([]alerting.Event, error) {
+	if err := mustAll(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, alert_id, client_id, kind, step, idem_key, created_at FROM alert_events
+		WHERE notified_at IS NULL ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: pending alert events: %w", err)
+	}
+	defer rows.Close()
+	var out []alerting.Event
+	for rows.Next() {
+		var e alerting.Event
+		if err := rows.Scan(&e.ID, &e.AlertID, &e.ClientID, &e.Kind, &e.Step, &e.Key, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// MarkAlertEventNotified records that every message of a transition went.
+func (s *Store) MarkAlertEventNotified(ctx context.Context, id int64) error {
+	if err := mustAll(ctx); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE alert_events SET notified_at=$1 WHERE id=$2`, s.now(), id)
+	return err
+}
+
+// DeliverySent reports whether a message with the idempotency key already
+// reached the target on the channel.
+func (s *Store) DeliverySent(ctx context.Context, key, channel, target string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM alert_deliveries WHERE idem_key=$1 AND channel=$2 AND target=$3 AND status='sent'`,
+		key, channel, target).Scan(&n)
+	return n > 0, err
+}
+
+// RecordDelivery logs one attempt. A second "sent" for the same key,
+// channel and target is ignored.
+func (s *Store) RecordDelivery(ctx context.Context, d alerting.Delivery) error {
+	if err := mustAll(ctx); err != nil {
+		return err
+	}
+	if d.At.IsZero() {
+		d.At = s.now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO alert_deliveries (alert_id, client_id, idem_key, channel, target, attempt, status, error, at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, nullID(d.AlertID), nullID(d.ClientID), d.Key, d.Channel, d.Target, d.Attempt, d.Status, d.Error, d.At)
+	if isUnique(err) {
+		return nil
+	}
+	return err
+}
+
+// AlertDeliveries is the delivery log of one alert (staff).
+func (s *Store) AlertDeliveries(ctx context.Context, alertID int64) ([]alerting.Delivery, error) {
+	if _, err := s.Alert(ctx, alertID); err != nil {
+		return nil, err
+	}
+	if err := mustStaff(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(alert_id, 0), COALESCE(client_id, 0), idem_key, channel, target, attempt, status, error, at
+		FROM alert_deliveries WHERE alert_id=$1 ORDER BY id`, alertID)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: alert deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []alerting.Delivery{}
+	for rows.Next() {
+		var d alerting.Delivery
+		if err := rows.Scan(&d.ID, &d.AlertID, &d.ClientID, &d.Key, &d.Channel, &d.Target, &d.Attempt, &d.Status, &d.Error, &d.At); err != nil {
+			return nil, err
+		}
+		d.At = d.At.UTC()
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DueEscalations lists open (unacknowledged) level-2 and level-3 alerts
+// whose deadline has passed.
+func (s *Store) DueEscalations(ctx context.Context, now time.Time) ([]alerting.Alert, error) {
+	if err := mustAll(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+alertCols+` FROM alerts WHERE state=$1 AND level >= 2 AND deadline IS NOT NULL AND deadline < $2 ORDER BY id`,
+		alerting.StateOpen, now.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("catalog: due escalations: %w", err)
+	}
+	defer rows.Close()
+	var out []alerting.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// EscalateAlert records escalation step (1, 2, …) and the next deadline
+// (nil: no further escalation), with its transition for the notifier.
+func (s *Store) EscalateAlert(ctx context.Context, id int64, step int, next *time.Time) error {
+	if err := mustAll(ctx); err != nil {
+		return err
+	}
+	var deadline any
+	if next != nil {
+		deadline = next.UTC()
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var clientID int64
+		if err := tx.QueryRowContext(ctx, `SELECT client_id FROM alerts WHERE id=$1`, id).Scan(&clientID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET escalation=$1, deadline=$2, updated_at=$3 WHERE id=$4 AND escalation < $1`,
+			step, deadline, s.now(), id); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, id, clientID, alerting.EventEscalated, step)
+	})
+}
+
+// functionRank orders a client's team: the lead first, then expert,
+// analyst, specialist, others.
+func functionRank(f string) int {
+	switch f {
+	case "lead":
+		return 0
+	case "expert":
+		return 1
+	case "analyst":
+		return 2
+	case "specialist":
+		return 3
+	}
+	return 4
+}
+
+// AlertTeam returns the client's team in escalation order (staff only),
+// and the directors (or admins when the agency has no director).
+func (s *Store) AlertTeam(ctx context.Context, clientID int64) (team, directors []alerting.Recipient, err error) {
+	if err := mustAll(ctx); err != nil {
+		return nil, nil, err
+	}
+	asg, err := s.Assignments(ctx, clientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortStableFunc(asg, func(a, b daiyun.Assignment) int {
+		if d := functionRank(a.Function) - functionRank(b.Function); d != 0 {
+			return d
+		}
+		return int(a.UserID - b.UserID)
+	})
+	for _, a := range asg {
+		actor, u, err := s.ActorFor(ctx, a.UserID)
+		if err != nil || u.Disabled || !actor.IsStaff() {
+			continue
+		}
+		team = append(team, alerting.Recipient{User: u, Actor: actor})
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, role := range []daiyun.Role{daiyun.RoleDirector, daiyun.RoleAdmin} {
+		for _, u := range users {
+			if u.Role != role || u.Disabled {
+				continue
+			}
+			if actor, u, err := s.ActorFor(ctx, u.ID); err == nil {
+				directors = append(directors, alerting.Recipient{User: u, Actor: actor})
+			}
+		}
+		if len(directors) > 0 {
+			break
+		}
+	}
+	return team, directors, nil
+}
+
+// ClientUsers returns the enabled users of a client (level-3 alerts and
+// budget colours are told to the client).
+func (s *Store) ClientUsers(ctx context.Context, clientID int64) ([]alerting.Recipient, error) {
+	if err := mustAll(ctx); err != nil {
+		return nil, err
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []alerting.Recipient
+	for _, u := range users {
+		if u.ClientID != clientID || u.Disabled || !u.Role.IsClientRole() {
+			continue
+		}
+		if actor, u, err := s.ActorFor(ctx, u.ID); err == nil {
+			out = append(out, alerting.Recipient{User: u, Actor: actor})
+		}
+	}
+	return out, nil
+}
+
+// DigestRecipients returns every enabled user with their actor.
+func (s *Store) DigestRecipients(ctx context.Context) ([]alerting.Recipient, error) {
+	if err := mustAll(ctx); err != nil {
+		return nil, err
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []alerting.Recipient
+	for _, u := range users {
+		if u.Disabled {
+			continue
+		}
+		if actor, u, err := s.ActorFor(ctx, u.ID); err == nil {
+			out = append(out, alerting.Recipient{User: u, Actor: actor})
+		}
+	}
+	return out, nil
+}
+
+// AlertChannels lists the webhook channels the actor may see: the agency's
+// (staff who see every client) and those of visible clients. clientID 0
+// lists all.
+func (s *Store) AlertChannels(ctx context.Context, clientID int64) ([]alerting.Channel, error) {
+	if err := mustStaff(ctx); err != nil {
+		return nil, err
+	}
+	where := "(" + clientScope(ctx, "client_id") + ")"
+	if daiyun.ActorFrom(ctx).AllClients() {
+		where = "1=1"
+	}
+	args := []any{}
+	if clientID != 0 {
+		where += " AND (client_id IS NULL OR client_id = $1)"
+		args = append(args, clientID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(client_id, 0), name, kind, url, secret, min_level, lang FROM alert_channels WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: alert channels: %w", err)
+	}
+	defer rows.Close()
+	out := []alerting.Channel{}
+	for rows.Next() {
+		var c alerting.Channel
+		if err := rows.Scan(&c.ID, &c.ClientID, &c.Name, &c.Kind, &c.URL, &c.Secret, &c.MinLevel, &c.Lang); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// PutAlertChannel adds a webhook channel (admin for the agency's; staff who
+// see the client for a client's) and sets c.ID.
+func (s *Store) PutAlertChannel(ctx context.Context, c *alerting.Channel) error {
+	if err := mustStaff(ctx); err != nil {
+		return err
+	}
+	if c.ClientID == 0 {
+		if err := mustAll(ctx); err != nil {
+			return err
+		}
+	} else if err := mustSee(ctx, c.ClientID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return daiyun.Errorf(daiyun.EINVALID, "channel name is required")
+	}
+	if !slices.Contains(alerting.ChannelKinds, c.Kind) {
+		return daiyun.Errorf(daiyun.EINVALID, "channel kind %q is not one of %v", c.Kind, alerting.ChannelKinds)
+	}
+	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return daiyun.Errorf(daiyun.EINVALID, "channel url %q is not an http(s) URL", c.URL)
+	}
+	if c.MinLevel == 0 {
+		c.MinLevel = 1
+	}
+	if c.MinLevel < 1 || c.MinLevel > 3 {
+		return daiyun.Errorf(daiyun.EINVALID, "channel min_level %d is not 1, 2 or 3", c.MinLevel)
+	}
+	if c.Lang == "" {
+		c.Lang = "zh-CN"
+	}
+	if c.Lang != "zh-CN" && c.Lang != "en" {
+		return daiyun.Errorf(daiyun.EINVALID, "channel lang %q is not zh-CN or en", c.Lang)
+	}
+	err := s.db.QueryRowContext(ctx, `INSERT INTO alert_channels (client_id, name, kind, url, secret, min_level, lang, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, nullID(c.ClientID), c.Name, c.Kind, c.URL, c.Secret, c.MinLevel, c.Lang, s.now()).Scan(&c.ID)
+	if isUnique(err) {
+		return daiyun.Errorf(daiyun.ECONFLICT, "a channel named %q already exists", c.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("catalog: put alert channel: %w", err)
+	}
+	return s.audit(ctx, c.ClientID, "alert_channel.add", c.Name)
+}
+
+// OpenAlertsFor lists the unresolved alerts the actor in ctx may see (the
+// digest reads it as each recipient).
+func (s *Store) OpenAlertsFor(ctx context.Context) ([]alerting.Alert, error) {
+	return s.Alerts(ctx, AlertFilter{State: alerting.StateOpen, Limit: 500})
+}
