@@ -72,18 +72,13 @@ func newClientCmd(m *Main) *cobra.Command {
 		Use:   "add",
 		Short: "Add a client",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			c := daiyun.Client{Name: name, Package: daiyun.Package(pkg), Addons: addons, Note: note}
 			if err := s.CreateClient(ctx, &c); err != nil {
 				return err
 			}
 			return emit(cmd, format, c, clientRows([]daiyun.Client{c}))
-		},
+		}),
 	}
 	add.Flags().StringVar(&name, "name", "", "client (brand) name")
 	add.Flags().StringVar(&pkg, "package", "basic", "service package: basic, advanced, full")
@@ -96,12 +91,7 @@ func newClientCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List clients",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			cs, err := s.Clients(ctx)
 			if err != nil {
 				return err
@@ -110,7 +100,7 @@ func newClientCmd(m *Main) *cobra.Command {
 				cs = []daiyun.Client{}
 			}
 			return emit(cmd, format, cs, clientRows(cs))
-		},
+		}),
 	}
 	addFormat(list, &format)
 
@@ -118,12 +108,7 @@ func newClientCmd(m *Main) *cobra.Command {
 		Use:   "show NAME_OR_ID",
 		Short: "Show a client with its shops and contracts",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := s.FindClient(ctx, args[0])
 			if err != nil {
 				return err
@@ -138,7 +123,7 @@ func newClientCmd(m *Main) *cobra.Command {
 			}
 			v := map[string]any{"client": c, "shops": nonNil(shops), "contracts": nonNil(contracts)}
 			return emit(cmd, format, v, clientRows([]daiyun.Client{c}))
-		},
+		}),
 	}
 	addFormat(show, &format)
 
@@ -148,12 +133,7 @@ func newClientCmd(m *Main) *cobra.Command {
 		Use:   "update NAME_OR_ID",
 		Short: "Change a client's name, package, add-ons or note",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := s.FindClient(ctx, args[0])
 			if err != nil {
 				return err
@@ -175,7 +155,7 @@ func newClientCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, c, clientRows([]daiyun.Client{c}))
-		},
+		}),
 	}
 	update.Flags().StringVar(&uName, "name", "", "new name")
 	update.Flags().StringVar(&uPkg, "package", "", "service package: basic, advanced, full")
@@ -187,12 +167,7 @@ func newClientCmd(m *Main) *cobra.Command {
 		Use:   "delete NAME_OR_ID",
 		Short: "Delete a client from the catalog (its shops, contracts, users, keys)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := s.FindClient(ctx, args[0])
 			if err != nil {
 				return err
@@ -202,7 +177,7 @@ func newClientCmd(m *Main) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "deleted client %d %s\n", c.ID, c.Name)
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(add, list, show, update, del)
 	return cmd
@@ -232,12 +207,7 @@ func newShopCmd(m *Main) *cobra.Command {
 		Use:   "add",
 		Short: "Add a shop to a client",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := s.FindClient(ctx, client)
 			if err != nil {
 				return err
@@ -247,7 +217,7 @@ func newShopCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, sh, shopRows([]daiyun.Shop{sh}))
-		},
+		}),
 	}
 	f := add.Flags()
 	f.StringVar(&client, "client", "", "client name or id")
@@ -268,12 +238,7 @@ func newShopCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List shops",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			filter := catalog.ShopFilter{Platform: daiyun.Platform(lPlatform), Category: lCategory}
 			if lClient != "" {
 				c, err := s.FindClient(ctx, lClient)
@@ -288,7 +253,7 @@ func newShopCmd(m *Main) *cobra.Command {
 			}
 			shops = nonNil(shops)
 			return emit(cmd, format, shops, shopRows(shops))
-		},
+		}),
 	}
 	list.Flags().StringVar(&lClient, "client", "", "only this client's shops")
 	list.Flags().StringVar(&lPlatform, "platform", "", "only this platform")
@@ -300,12 +265,7 @@ func newShopCmd(m *Main) *cobra.Command {
 		Use:   "update ID",
 		Short: "Change a shop's fields",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
 				return daiyun.Errorf(daiyun.EINVALID, "shop id %q is not a number", args[0])
@@ -328,7 +288,7 @@ func newShopCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, sh, shopRows([]daiyun.Shop{sh}))
-		},
+		}),
 	}
 	uf := update.Flags()
 	uf.StringVar(&uName, "name", "", "shop name")
@@ -343,12 +303,7 @@ func newShopCmd(m *Main) *cobra.Command {
 		Use:   "delete ID",
 		Short: "Delete a shop from the catalog",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
 				return daiyun.Errorf(daiyun.EINVALID, "shop id %q is not a number", args[0])
@@ -358,7 +313,7 @@ func newShopCmd(m *Main) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "deleted shop %d\n", id)
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(add, list, update, del)
 	return cmd

@@ -188,6 +188,19 @@ func (m *Main) Warehouse(ctx context.Context) (warehouse.Warehouse, error) {
 	return w, nil
 }
 
+// withCatalog adapts a command body that needs the catalog: it opens the
+// store and runs the body as the local operator.
+func (m *Main) withCatalog(fn func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := system(cmd.Context())
+		s, err := m.Catalog(ctx)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, s, cmd, args)
+	}
+}
+
 // system returns ctx acting as the local operator: the CLI working on its
 // own data directory or database has the rights of the agency admin.
 func system(ctx context.Context) context.Context { return daiyun.WithActor(ctx, daiyun.SystemActor) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/catalog"
 	"github.com/spf13/cobra"
 )
 
@@ -52,12 +54,7 @@ func newContractCmd(m *Main) *cobra.Command {
 		Use:   "add",
 		Short: "Record a contract",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := s.FindClient(ctx, client)
 			if err != nil {
 				return err
@@ -95,7 +92,7 @@ func newContractCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, k, contractRows([]daiyun.Contract{k}))
-		},
+		}),
 	}
 	f := add.Flags()
 	f.StringVar(&client, "client", "", "client name or id")
@@ -121,12 +118,7 @@ func newContractCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List contracts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			var id int64
 			if lClient != "" {
 				c, err := s.FindClient(ctx, lClient)
@@ -141,7 +133,7 @@ func newContractCmd(m *Main) *cobra.Command {
 			}
 			cs = nonNil(cs)
 			return emit(cmd, format, cs, contractRows(cs))
-		},
+		}),
 	}
 	list.Flags().StringVar(&lClient, "client", "", "only this client's contracts")
 	addFormat(list, &format)
@@ -177,12 +169,7 @@ func newUserCmd(m *Main) *cobra.Command {
 		Use:   "add",
 		Short: "Add a user",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			u := daiyun.User{Email: email, Name: name, Role: daiyun.Role(role), Lang: lang}
 			if client != "" {
 				c, err := s.FindClient(ctx, client)
@@ -199,7 +186,7 @@ func newUserCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, u, userRows([]daiyun.User{u}))
-		},
+		}),
 	}
 	f := add.Flags()
 	f.StringVar(&email, "email", "", "login e-mail")
@@ -217,19 +204,14 @@ func newUserCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List users",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			us, err := s.Users(ctx)
 			if err != nil {
 				return err
 			}
 			us = nonNil(us)
 			return emit(cmd, format, us, userRows(us))
-		},
+		}),
 	}
 	addFormat(list, &format)
 
@@ -239,12 +221,7 @@ func newUserCmd(m *Main) *cobra.Command {
 		Use:   "update EMAIL_OR_ID",
 		Short: "Change a user's name, role, language, password or disabled flag",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			u, err := s.FindUser(ctx, args[0])
 			if err != nil {
 				return err
@@ -270,7 +247,7 @@ func newUserCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, u, userRows([]daiyun.User{u}))
-		},
+		}),
 	}
 	uf := update.Flags()
 	uf.StringVar(&uName, "name", "", "display name")
@@ -284,12 +261,7 @@ func newUserCmd(m *Main) *cobra.Command {
 		Use:   "delete EMAIL_OR_ID",
 		Short: "Delete a user",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			u, err := s.FindUser(ctx, args[0])
 			if err != nil {
 				return err
@@ -299,7 +271,7 @@ func newUserCmd(m *Main) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s\n", u.Email)
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(add, list, update, del)
 	return cmd
@@ -312,12 +284,7 @@ func newAssignCmd(m *Main) *cobra.Command {
 		Use:   "add",
 		Short: "Put a staff member on a client's team",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			u, err := s.FindUser(ctx, user)
 			if err != nil {
 				return err
@@ -332,7 +299,7 @@ func newAssignCmd(m *Main) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s assigned to %s\n", u.Email, c.Name)
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&user, "user", "", "user e-mail or id")
 	add.Flags().StringVar(&client, "client", "", "client name or id")
@@ -343,12 +310,7 @@ func newAssignCmd(m *Main) *cobra.Command {
 		Use:   "remove",
 		Short: "Take a staff member off a client's team",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			u, err := s.FindUser(ctx, user)
 			if err != nil {
 				return err
@@ -358,7 +320,7 @@ func newAssignCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return s.Unassign(ctx, u.ID, c.ID)
-		},
+		}),
 	}
 	remove.Flags().StringVar(&user, "user", "", "user e-mail or id")
 	remove.Flags().StringVar(&client, "client", "", "client name or id")
@@ -366,12 +328,7 @@ func newAssignCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List team assignments",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			as, err := s.Assignments(ctx, 0)
 			if err != nil {
 				return err
@@ -381,7 +338,7 @@ func newAssignCmd(m *Main) *cobra.Command {
 				t.rows = append(t.rows, []string{strconv.FormatInt(a.UserID, 10), strconv.FormatInt(a.ClientID, 10), a.Function})
 			}
 			return emit(cmd, format, nonNil(as), t)
-		},
+		}),
 	}
 	addFormat(list, &format)
 	cmd.AddCommand(add, remove, list)
@@ -395,12 +352,7 @@ func newAPIKeyCmd(m *Main) *cobra.Command {
 		Use:   "create",
 		Short: "Create a key (the secret is printed once)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := s.FindClient(ctx, client)
 			if err != nil {
 				return err
@@ -410,7 +362,7 @@ func newAPIKeyCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, k, table{[]string{"id", "client_id", "name", "secret"}, [][]string{{strconv.FormatInt(k.ID, 10), strconv.FormatInt(k.ClientID, 10), k.Name, k.Secret}}})
-		},
+		}),
 	}
 	create.Flags().StringVar(&client, "client", "", "client name or id")
 	create.Flags().StringVar(&name, "name", "ingest", "a label for the key")
@@ -419,12 +371,7 @@ func newAPIKeyCmd(m *Main) *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List keys (without secrets)",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			ks, err := s.APIKeys(ctx, 0)
 			if err != nil {
 				return err
@@ -434,25 +381,20 @@ func newAPIKeyCmd(m *Main) *cobra.Command {
 				t.rows = append(t.rows, []string{strconv.FormatInt(k.ID, 10), strconv.FormatInt(k.ClientID, 10), k.Name, k.Prefix, k.CreatedAt.Format("2006-01-02")})
 			}
 			return emit(cmd, format, nonNil(ks), t)
-		},
+		}),
 	}
 	addFormat(list, &format)
 	revoke := &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke a key",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {
 				return daiyun.Errorf(daiyun.EINVALID, "key id %q is not a number", args[0])
 			}
 			return s.RevokeAPIKey(ctx, id)
-		},
+		}),
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -68,12 +69,7 @@ func newTargetCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List targets",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			var id int64
 			if lClient != "" {
 				c, err := s.FindClient(ctx, lClient)
@@ -88,7 +84,7 @@ func newTargetCmd(m *Main) *cobra.Command {
 			}
 			ts = nonNil(ts)
 			return emit(cmd, format, ts, targetRows(ts))
-		},
+		}),
 	}
 	list.Flags().StringVar(&lClient, "client", "", "only this client's targets")
 	addFormat(list, &format)
@@ -113,12 +109,7 @@ func newBenchmarkCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List the benchmark table with each figure's source",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			bs, err := s.Benchmarks(ctx)
 			if err != nil {
 				return err
@@ -128,25 +119,20 @@ func newBenchmarkCmd(m *Main) *cobra.Command {
 				t.rows = append(t.rows, []string{x.Category, x.KPI, strconv.FormatFloat(x.Value, 'f', -1, 64), x.Currency, x.Source, strconv.FormatBool(x.Edited)})
 			}
 			return emit(cmd, format, nonNil(bs), t)
-		},
+		}),
 	}
 	addFormat(list, &format)
 	set := &cobra.Command{
 		Use:   "set",
 		Short: "Set a benchmark value and its source",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			if err := s.SetBenchmark(ctx, b); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s = %g (%s)\n", b.Category, b.KPI, b.Value, b.Source)
 			return nil
-		},
+		}),
 	}
 	set.Flags().StringVar(&b.Category, "category", "", "category")
 	set.Flags().StringVar(&b.KPI, "kpi", "", "KPI id")
@@ -168,12 +154,8 @@ func newFXCmd(m *Main) *cobra.Command {
 		Use:   "set",
 		Short: "Record a rate: one --base is worth --rate --quote from --day on",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
+			var err error
 			if r.Day, err = daiyun.ParseDate(day); err != nil {
 				return daiyun.Errorf(daiyun.EINVALID, "--day %q is not YYYY-MM-DD", day)
 			}
@@ -182,7 +164,7 @@ func newFXCmd(m *Main) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "1 %s = %s %s from %s\n", r.Base, r.Rate, r.Quote, r.Day)
 			return nil
-		},
+		}),
 	}
 	set.Flags().StringVar(&r.Base, "base", "", "currency converted from, e.g. USD")
 	set.Flags().StringVar(&r.Quote, "quote", "CNY", "currency converted to")
@@ -196,12 +178,7 @@ func newFXCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List the rate table",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			s, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
 			rs, err := s.FXRates(ctx)
 			if err != nil {
 				return err
@@ -211,7 +188,7 @@ func newFXCmd(m *Main) *cobra.Command {
 				t.rows = append(t.rows, []string{x.Base, x.Quote, x.Day.String(), x.Rate, x.Source})
 			}
 			return emit(cmd, format, nonNil(rs), t)
-		},
+		}),
 	}
 	addFormat(list, &format)
 	cmd.AddCommand(set, list)

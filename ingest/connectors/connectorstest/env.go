@@ -1,5 +1,6 @@
-// Package connectorstest sets up what connector tests share: a fresh
-// SQLite catalog and DuckDB warehouse in a temp dir, two clients with a
+// Package connectorstest sets up what connector tests share: fresh stores
+// (SQLite catalog and DuckDB warehouse in a temp dir, or both on a fresh
+// PostgreSQL database), two clients with a
 // shop each, a runner, and a no-wait retry policy that records its waits.
 package connectorstest
 
@@ -16,8 +17,10 @@ import (
 	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/catalog"
 	"github.com/daiyun/daiyun/ingest/connectors"
+	"github.com/daiyun/daiyun/internal/pgtest"
 	"github.com/daiyun/daiyun/warehouse"
 	"github.com/daiyun/daiyun/warehouse/duckdb"
+	"github.com/daiyun/daiyun/warehouse/postgres"
 	"github.com/daiyun/daiyun/warehouse/warehousetest"
 )
 
@@ -60,13 +63,31 @@ func (s *Sleeps) Reset() {
 	s.Waits = nil
 }
 
-// New opens the stores and creates clients A and B, each with one shop of
-// the given platform, currency and timezone.
+// New opens the embedded stores (SQLite catalog, DuckDB warehouse) and
+// creates clients A and B, each with one shop of the given platform,
+// currency and timezone.
 func New(t *testing.T, platform daiyun.Platform, currency, tz string) *Env {
 	t.Helper()
-	ctx := daiyun.WithActor(context.Background(), daiyun.SystemActor)
 	dir := t.TempDir()
-	cat, err := catalog.Open(ctx, filepath.Join(dir, "catalog.db"))
+	return newEnv(t, filepath.Join(dir, "catalog.db"), func(ctx context.Context) (warehouse.Warehouse, error) {
+		return duckdb.Open(filepath.Join(dir, "warehouse.duckdb"))
+	}, platform, currency, tz)
+}
+
+// NewPostgres is New on PostgreSQL: a fresh database holds both the
+// catalog and the warehouse.
+func NewPostgres(t *testing.T, platform daiyun.Platform, currency, tz string) *Env {
+	t.Helper()
+	url := pgtest.New(t)
+	return newEnv(t, url, func(ctx context.Context) (warehouse.Warehouse, error) {
+		return postgres.Open(ctx, url)
+	}, platform, currency, tz)
+}
+
+func newEnv(t *testing.T, catalogURL string, openWH func(context.Context) (warehouse.Warehouse, error), platform daiyun.Platform, currency, tz string) *Env {
+	t.Helper()
+	ctx := daiyun.WithActor(context.Background(), daiyun.SystemActor)
+	cat, err := catalog.Open(ctx, catalogURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +95,7 @@ func New(t *testing.T, platform daiyun.Platform, currency, tz string) *Env {
 	if err := cat.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	wh, err := duckdb.Open(filepath.Join(dir, "warehouse.duckdb"))
+	wh, err := openWH(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,12 @@ type fixture struct {
 
 func setup(t *testing.T, orders, variants int) *fixture {
 	t.Helper()
-	env := connectorstest.New(t, daiyun.PlatformShopify, "USD", "America/New_York")
+	return setupOn(t, connectorstest.New, orders, variants)
+}
+
+func setupOn(t *testing.T, open func(*testing.T, daiyun.Platform, string, string) *connectorstest.Env, orders, variants int) *fixture {
+	t.Helper()
+	env := open(t, daiyun.PlatformShopify, "USD", "America/New_York")
 	s := stub.NewShopify(token, stub.ShopifyOrders(orders, start, "USD"), stub.ShopifyVariants(variants, "USD"))
 	t.Cleanup(s.Close)
 	sc := shopify.New(connectors.Env{Now: func() time.Time { return now }, Retry: env.Retry()})
@@ -302,5 +307,34 @@ func TestWebhook(t *testing.T) {
 	}
 	if !slices.Contains(shopify.Topics, "refunds/create") {
 		t.Fatal("refunds/create is not taken")
+	}
+}
+
+// TestPostgreSQLAgreesWithDuckDB runs the failing-then-resumed sync with the
+// catalog and warehouse on PostgreSQL and compares the result with a clean
+// run on the embedded engines.
+func TestPostgreSQLAgreesWithDuckDB(t *testing.T) {
+	clean := setup(t, 12, 6)
+	if _, err := clean.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	f := setupOn(t, connectorstest.NewPostgres, 12, 6)
+	f.stub.SetFault(stub.FailCalls(stub.Status500, 2, 3, 4))
+	if _, err := f.sync(t); err == nil {
+		t.Fatal("the sync did not fail")
+	}
+	f.stub.SetFault(nil)
+	if _, err := f.sync(t); err != nil {
+		t.Fatal(err)
+	}
+	run, err := f.sync(t)
+	if err != nil || run.Inserted != 0 || run.Updated != 0 {
+		t.Fatalf("third sync: %+v, %v", run, err)
+	}
+	got, want := f.env.Normalized(t, f.env.ClientA.ID), clean.env.Normalized(t, clean.env.ClientA.ID)
+	for _, tb := range connectorstest.Tables {
+		if !reflect.DeepEqual(got[tb], want[tb]) {
+			t.Errorf("%s differs:\npostgres %v\nduckdb   %v", tb, got[tb], want[tb])
+		}
 	}
 }
