@@ -13,7 +13,9 @@ func date(s string) daiyun.Date { d, _ := daiyun.ParseDate(s); return d }
 
 type fixedFX struct{ rate *big.Rat }
 
-func (f fixedFX) Rate(context.Context, string, string, daiyun.Date) (*big.Rat, error) { return f.rate, nil }
+func (f fixedFX) Rate(context.Context, string, string, daiyun.Date) (*big.Rat, error) {
+	return f.rate, nil
+}
 
 func TestFeeRevenue(t *testing.T) {
 	gmv := 200000.0
