@@ -150,14 +150,18 @@ func (s *Store) SchemaVersion() int {
 	return ms[len(ms)-1].version
 }
 
-// Migrate applies the migrations not yet recorded, each in its own
-// transaction. It refuses a database whose schema is newer than the binary.
+// Migrate applies every migration not yet recorded, in version order, each
+// in its own transaction. Versions are numbered by capability (0001
+// foundation, 0100 imports, 0200 connectors, 0300 alerting …), so a newer
+// binary may bring a version lower than one already applied; it is applied
+// too. Migrate refuses a database with a version this binary does not know
+// (a newer binary has run on it).
 func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("catalog: migrate: %w", err)
 	}
-	current, err := s.appliedVersion(ctx)
+	applied, err := s.appliedVersions(ctx)
 	if err != nil {
 		return err
 	}
@@ -165,11 +169,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if latest := s.SchemaVersion(); current > latest {
-		return daiyun.Errorf(daiyun.EINVALID, "catalog schema is at version %d but this daiyun binary knows only up to %d: upgrade the binary", current, latest)
+	if err := unknownVersions(applied, ms); err != nil {
+		return err
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -186,29 +190,61 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) appliedVersion(ctx context.Context) (int, error) {
-	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+// appliedVersions reads the recorded migrations; a database never migrated
+// has none.
+func (s *Store) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		if m := err.Error(); strings.Contains(m, "does not exist") || strings.Contains(m, "no such table") {
-			return 0, nil // a database never migrated
+			return map[int]bool{}, nil
 		}
-		return 0, fmt.Errorf("catalog: read schema version: %w", err)
+		return nil, fmt.Errorf("catalog: read schema version: %w", err)
 	}
-	return int(v.Int64), nil
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
 }
 
-// CheckSchema fails when the database is not at the binary's schema version,
-// so a server never runs on a schema that is behind (or ahead).
+// unknownVersions fails when the database records a migration this binary
+// does not have.
+func unknownVersions(applied map[int]bool, ms []migration) error {
+	known := map[int]bool{}
+	for _, m := range ms {
+		known[m.version] = true
+	}
+	for v := range applied {
+		if !known[v] {
+			return daiyun.Errorf(daiyun.EINVALID, "catalog schema has migration %d, which this daiyun binary does not know: upgrade the binary", v)
+		}
+	}
+	return nil
+}
+
+// CheckSchema fails unless the database has exactly the migrations of this
+// binary, so a server never runs on a schema that is behind (or ahead).
 func (s *Store) CheckSchema(ctx context.Context) error {
-	v, err := s.appliedVersion(ctx)
+	applied, err := s.appliedVersions(ctx)
 	if err != nil {
 		return err
 	}
-	if latest := s.SchemaVersion(); v != latest {
-		if v < latest {
-			return daiyun.Errorf(daiyun.EINVALID, "catalog schema is at version %d, this binary needs %d: run `daiyun migrate`", v, latest)
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	if err := unknownVersions(applied, ms); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if !applied[m.version] {
+			return daiyun.Errorf(daiyun.EINVALID, "catalog schema lacks migration %s: run `daiyun migrate`", m.name)
 		}
-		return daiyun.Errorf(daiyun.EINVALID, "catalog schema is at version %d but this daiyun binary knows only up to %d: upgrade the binary", v, latest)
 	}
 	return nil
 }
