@@ -237,7 +237,7 @@ func (c *Connector) Order(ctx context.Context, conn connectors.Connection, id st
 	return d.Order.canonical(conn.Shop)
 }
 
-// Decode reads a cursor; the empty cursor starts from the beginning.
+// decodeCursor reads a cursor; the empty cursor starts from the beginning.
 func decodeCursor(c connectors.Cursor) (cursor, error) {
 	var cur cursor
 	if c == "" {
