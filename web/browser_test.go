@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -97,7 +99,6 @@ func TestBrowserOverviewShowsWarehouseGMV(t *testing.T) {
 		t.Fatalf("fixture sum %d", want)
 	}
 
-	var gmv chromedp.AttributeResult
 	var heading string
 	sel := chromedp.CSS(`tr.shop[data-shop-id="` + strconv.FormatInt(e.shopA.ID, 10) + `"] td.gmv`)
 	err = chromedp.Do(ctx,
@@ -111,14 +112,17 @@ func TestBrowserOverviewShowsWarehouseGMV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if gmv, err = chromedp.Run(ctx, chromedp.AttributeValue(sel, "data-gmv-minor")); err != nil {
+	// One script reads both, so a re-render between two reads cannot bite.
+	js := `(() => { const td = document.querySelector(` + strconv.Quote(string(sel)) + `); return td.dataset.gmvMinor + "|" + td.textContent.trim(); })()`
+	both, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if gmv.Value != strconv.FormatInt(want, 10) {
-		t.Fatalf("page shows GMV %q minor units, warehouse sum is %d", gmv.Value, want)
+	minor, text, _ := strings.Cut(both, "|")
+	if minor != strconv.FormatInt(want, 10) {
+		t.Fatalf("page shows GMV %q minor units, warehouse sum is %d", minor, want)
 	}
-	text, err := chromedp.Run(ctx, chromedp.Text(sel))
-	if err != nil || text != "422.45 CNY" {
+	if text != "422.45 CNY" {
 		t.Fatalf("GMV cell reads %q (%v), want 422.45 CNY", text, err)
 	}
 	// The manager of client A sees no other client's shop.
@@ -142,5 +146,57 @@ func TestBrowserOverviewShowsWarehouseGMV(t *testing.T) {
 	}
 	if heading, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); err != nil || heading != "客户与店铺" {
 		t.Fatalf("Chinese heading %q %v", heading, err)
+	}
+}
+
+// The workspace's GMV card shows the same figure as the metrics API for the
+// same client and days, and its lineage link opens the rows behind it.
+func TestBrowserWorkspaceMatchesAPI(t *testing.T) {
+	ctx := browser(t)
+	e := newEnv(t)
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	e.orders(e.shopA,
+		[]any{"W1", "c1", "completed", day("2026-10-03"), int64(10000)},
+		[]any{"W2", "c2", "paid", day("2026-10-20"), int64(25050)},
+		[]any{"W3", "c3", "closed", day("2026-10-21"), int64(99900)},
+	)
+	resp := e.do(e.byName["manager_a"], "POST", "/api/v1/metrics/query",
+		fmt.Sprintf(`{"kpis":["gmv"],"from":"2026-10-01","to":"2026-10-31","filters":{"client_ids":[%d]}}`, e.a.ID))
+	var res struct {
+		Rows []struct {
+			Values map[string]struct{ Value *float64 } `json:"values"`
+		} `json:"rows"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || len(res.Rows) != 1 || res.Rows[0].Values["gmv"].Value == nil {
+		t.Fatalf("API: %+v %v", res, err)
+	}
+	api := *res.Rows[0].Values["gmv"].Value
+	if api != 350.50 {
+		t.Fatalf("API GMV %v, want 350.50 (the closed-unpaid order excluded)", api)
+	}
+	card := chromedp.CSS(`a.card[data-kpi="gmv"]`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "manager_a@test.local"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`main h1`)),
+		chromedp.Navigate(fmt.Sprintf("%s/clients/%d?from=2026-10-01&to=2026-10-31", e.srv.URL, e.a.ID)),
+		chromedp.WaitVisible(card),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a.card[data-kpi="gmv"]').dataset.value`))
+	if err != nil || raw != strconv.FormatFloat(api, 'f', -1, 64) {
+		t.Fatalf("workspace card %q (%v), API %v", raw, err, api)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(card), chromedp.WaitVisible(chromedp.CSS(`#lineage-value`))); err != nil {
+		t.Fatal(err)
+	}
+	html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+	if !strings.Contains(html, "W1") || !strings.Contains(html, "W2") || strings.Contains(html, "W3") {
+		t.Fatalf("lineage rows: %s", html)
 	}
 }

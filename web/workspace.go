@@ -78,6 +78,7 @@ func parseFilter(r *http.Request, now time.Time) (workspaceFilter, error) {
 type kpiCard struct {
 	KPI         metrics.KPI
 	Value       string
+	Raw         string // the unformatted value, for tests and copy-paste
 	Comparisons []cardComparison
 	Lineage     string // link to the rows behind the figure
 }
@@ -154,6 +155,9 @@ func (s *Server) workspace(ctx context.Context, lang string, clientID int64, f w
 			k, _ := metrics.Lookup(id)
 			v := res.Rows[0].Values[id]
 			card := kpiCard{KPI: k, Value: formatValue(k, v.Value, res.Currency), Lineage: s.lineageLink(clientID, req, id, "", nil)}
+			if v.Value != nil {
+				card.Raw = strconv.FormatFloat(*v.Value, 'f', -1, 64)
+			}
 			kinds := make([]string, 0, len(v.Comparisons))
 			for kind := range v.Comparisons {
 				kinds = append(kinds, kind)
