@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,8 +62,6 @@ type analysisBody struct {
 	Options  source.AnalysisOptions `json:"options,omitempty" doc:"options of the kind; see docs/analysis.md"`
 }
 
-const kindEnum = "funnel,retention,cohort,rfm,clv,attribution,paths,forecast"
-
 type analysisIn struct {
 	Kind string `path:"kind" enum:"funnel,retention,cohort,rfm,clv,attribution,paths,forecast" doc:"analysis"`
 	Body analysisBody
@@ -86,7 +85,10 @@ type exportOut struct {
 	Body               []byte
 }
 
+// registerAnalyses adds the analyses API and, so that api.go needs a
+// single line, the analyses pages.
 func (s *Server) registerAnalyses() {
+	s.registerAnalysesUI()
 	huma.Register(s.api, op("run-analysis", http.MethodPost, "/api/v1/analyses/{kind}",
 		"Run an analysis on a client's warehouse data (funnel, retention, cohort, rfm, clv, attribution, paths, forecast)", "analyses"),
 		func(ctx context.Context, in *analysisIn) (*body[*source.Analysis], error) {
@@ -97,7 +99,6 @@ func (s *Server) registerAnalyses() {
 			}
 			return &body[*source.Analysis]{res}, nil
 		})
-	s.registerAnalysesUI()
 	huma.Register(s.api, op("export-analysis", http.MethodGet, "/api/v1/analyses/{kind}/export",
 		"Download an analysis's result tables as CSV or XLSX (formula-safe; audited)", "analyses"),
 		func(ctx context.Context, in *exportIn) (*exportOut, error) {
@@ -212,7 +213,7 @@ func (s *Server) registerAnalysesUI() {
 			return
 		}
 		p := analysesPage{Client: c, Kinds: source.Kinds, Kind: "funnel"}
-		if k := r.URL.Query().Get("kind"); strings.Contains(","+kindEnum+",", ","+k+",") && k != "" {
+		if k := r.URL.Query().Get("kind"); slices.Contains(source.Kinds, k) {
 			p.Kind = k
 		}
 		if p.Shops, err = s.Catalog.Shops(ctx, catalog.ShopFilter{ClientID: id}); err != nil {

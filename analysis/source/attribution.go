@@ -141,7 +141,7 @@ func runAttribution(ctx context.Context, l *Loader, sc *scope, res *Analysis) er
 	if o.KOLROIFloor != nil {
 		kolFloor = *o.KOLROIFloor
 	}
-	evs, err := l.Events(ctx, sc)
+	evs, err := l.events(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func runAttribution(ctx context.Context, l *Loader, sc *scope, res *Analysis) er
 	if err != nil {
 		return err
 	}
-	spends, err := l.Spends(ctx, sc)
+	spends, err := l.spends(ctx, sc)
 	if err != nil {
 		return err
 	}

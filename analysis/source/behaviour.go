@@ -56,7 +56,7 @@ func runFunnel(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
 	if err != nil {
 		return err
 	}
-	evs, err := l.Events(ctx, sc)
+	evs, err := l.events(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func runRetention(ctx context.Context, l *Loader, sc *scope, res *Analysis) erro
 	ro := retention.Options{StartEvent: start, ReturnEvent: orDefault(o.ReturnEvent, start),
 		Period: retention.Period(orDefault(o.Period, "week")), Intervals: orDefault(o.Intervals, 8),
 		Type: retention.Type(orDefault(o.Type, "recurring")), Loc: sc.loc, To: sc.end.Add(-1)}
-	evs, err := l.Events(ctx, sc)
+	evs, err := l.events(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func runPaths(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
 	if o.MaxSteps < 0 || o.Top < 0 {
 		return daiyun.Errorf(daiyun.EINVALID, "options.max_steps and options.top must be positive")
 	}
-	evs, err := l.Events(ctx, sc)
+	evs, err := l.events(ctx, sc)
 	if err != nil {
 		return err
 	}

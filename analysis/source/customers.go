@@ -13,7 +13,7 @@ import (
 )
 
 func runCohort(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
-	ps, err := l.Purchases(ctx, sc)
+	ps, err := l.purchases(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func runCohort(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
 }
 
 func runRFM(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
-	ps, err := l.Purchases(ctx, sc)
+	ps, err := l.purchases(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func runCLV(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
 	// refuses an end outside the data).
 	period := clv.Period(orDefault(o.Period, "week"))
 	horizon := orDefault(o.Horizon, 52)
-	ps, err := l.Purchases(ctx, sc)
+	ps, err := l.purchases(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (l *Loader) channelLTV(ctx context.Context, sc *scope, ps []Purchase, r *cl
 	if err != nil {
 		return nil, err
 	}
-	spends, err := l.Spends(ctx, sc)
+	spends, err := l.spends(ctx, sc)
 	if err != nil {
 		return nil, err
 	}

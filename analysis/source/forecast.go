@@ -27,10 +27,10 @@ type HistoryPoint struct {
 	Value float64 `json:"value"`
 }
 
-// Series returns the daily values of a KPI (gmv or units) over the scope
+// series returns the daily values of a KPI (gmv or units) over the scope
 // from the KPI catalogue, so the forecast starts from the dashboards'
 // figures; days without sales are 0. sku narrows to one SKU.
-func (l *Loader) Series(ctx context.Context, sc *scope, kpi, sku string) (forecast.Series, error) {
+func (l *Loader) series(ctx context.Context, sc *scope, kpi, sku string) (forecast.Series, error) {
 	if l.Metrics == nil {
 		return forecast.Series{}, daiyun.Errorf(daiyun.EINTERNAL, "forecasts need the KPI service")
 	}
@@ -70,7 +70,7 @@ func runForecast(ctx context.Context, l *Loader, sc *scope, res *Analysis) error
 	if o.SKU != "" && o.Measure == "" {
 		measure = "units"
 	}
-	s, err := l.Series(ctx, sc, measure, o.SKU)
+	s, err := l.series(ctx, sc, measure, o.SKU)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func runForecast(ctx context.Context, l *Loader, sc *scope, res *Analysis) error
 		Promotions: !o.NoPromotions}
 	out := ForecastResult{Measure: measure, SKU: o.SKU}
 	if o.SKU != "" && measure == "units" {
-		onHand, day, err := l.OnHand(ctx, sc, o.SKU)
+		onHand, day, err := l.onHand(ctx, sc, o.SKU)
 		if err != nil {
 			return err
 		}
