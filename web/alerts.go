@@ -22,7 +22,7 @@ import (
 // acknowledge and resolve).
 
 func init() {
-	for _, name := range []string{"alerts", "alert"} {
+	for _, name := range []string{"alerts", "alert", "alert_rules"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 }
@@ -254,6 +254,8 @@ func (s *Server) registerAlerts() {
 		})
 
 	s.page("GET /alerts", s.requireLogin(s.alertsPage))
+	s.page("GET /alerts/rules", s.requireLogin(s.alertRulesPage))
+	s.page("POST /alerts/rules", s.requireLogin(s.alertRulesApply))
 	s.page("GET /alerts/{id}", s.requireLogin(s.alertPage))
 	s.page("POST /alerts/{id}/ack", s.requireLogin(s.alertAction))
 	s.page("POST /alerts/{id}/resolve", s.requireLogin(s.alertAction))
@@ -431,6 +433,58 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/alerts/%d", id), http.StatusSeeOther)
+}
+
+// alertRulesPageData is the rules page: the rules and a YAML editor.
+type alertRulesPageData struct {
+	Rules   []alerting.Rule
+	YAML    string
+	Error   string
+	Applied int
+	CanEdit bool
+}
+
+// alertRulesPage lists the rules (staff) with their YAML to edit.
+func (s *Server) alertRulesPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rules, err := s.Catalog.AlertRules(ctx)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	b, err := alerting.ExportYAML(rules)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	applied, _ := strconv.Atoi(r.URL.Query().Get("applied"))
+	s.render(w, r, http.StatusOK, "alert_rules", "alert_rules", alertRulesPageData{Rules: rules, YAML: string(b), Applied: applied})
+}
+
+// alertRulesApply loads the posted YAML (insert or replace by name); a
+// wrong rule is shown with the text kept for correction.
+func (s *Server) alertRulesApply(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !daiyun.ActorFrom(ctx).IsStaff() {
+		s.uiError(w, r, daiyun.Errorf(daiyun.EFORBIDDEN, "only agency staff may change rules"))
+		return
+	}
+	text := r.PostFormValue("yaml")
+	rules, err := alerting.ParseYAML("rules", []byte(text))
+	for i := 0; err == nil && i < len(rules); i++ {
+		err = s.Catalog.PutAlertRule(ctx, &rules[i])
+	}
+	if err != nil {
+		code := daiyun.ErrorCode(err)
+		if code != daiyun.EINVALID && code != daiyun.EFORBIDDEN && code != daiyun.ECONFLICT && code != daiyun.ENOTFOUND {
+			s.uiError(w, r, err)
+			return
+		}
+		current, _ := s.Catalog.AlertRules(ctx)
+		s.render(w, r, status(code), "alert_rules", "alert_rules", alertRulesPageData{Rules: current, YAML: text, Error: daiyun.ErrorMessage(err)})
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/alerts/rules?applied=%d", len(rules)), http.StatusSeeOther)
 }
 
 func hasSuffix(s, suffix string) bool {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -148,5 +149,23 @@ func TestAlertRulesAPI(t *testing.T) {
 	}
 	if resp := e.do(e.byName["specialist"], "PUT", "/api/v1/alert-rules/conv_low", body); resp.StatusCode != 403 {
 		t.Errorf("specialist changed an agency rule: %d", resp.StatusCode)
+	}
+
+	// The rules page: the YAML of every rule, applied back with a change.
+	page := readAll(e.do(e.byName["admin"], "GET", "/alerts/rules", ""))
+	if !strings.Contains(page, `data-rule="conv_low"`) || !strings.Contains(page, "name: conv_low") {
+		t.Fatalf("rules page lacks conv_low")
+	}
+	yaml := "rules:\n  - name: conv_low\n    kpi: conversion_rate\n    scope: {kind: agency}\n    condition: {kind: benchmark, op: '<', value: 0.9}\n    periods: 3\n    level: 1\n    enabled: true\n"
+	if resp := e.do(e.byName["admin"], "POST", "/alerts/rules", "yaml="+url.QueryEscape(yaml)); resp.StatusCode != 303 || resp.Header.Get("Location") != "/alerts/rules?applied=1" {
+		t.Fatalf("apply: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	r, err := e.cat.AlertRule(sys, "conv_low")
+	if err != nil || r.Condition.Value != 0.9 {
+		t.Fatalf("after apply: %+v %v", r, err)
+	}
+	resp = e.do(e.byName["admin"], "POST", "/alerts/rules", "yaml="+url.QueryEscape(strings.Replace(yaml, "level: 1", "level: 7", 1)))
+	if text := readAll(resp); resp.StatusCode != 422 || !strings.Contains(text, "rule &#34;conv_low&#34;: level 7") || !strings.Contains(text, "level: 7") {
+		t.Errorf("bad rule: %d", resp.StatusCode)
 	}
 }

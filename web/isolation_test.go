@@ -248,7 +248,10 @@ var policy = map[string]probe{
 		a := e.newAlert(e.a.ID, e.shopA.ID, 1)
 		return "/api/v1/alert-rules/" + a.Rule, ""
 	}, want: merge(staffOfA, map[string]int{"admin": 204, "director": 204, "specialist": 204, "analyst": 204, "manager_b": 403})},
-	"GET /alerts":               {req: fixed("/alerts?state=all", ""), want: page, leaks: true},
+	"GET /alerts":       {req: fixed("/alerts?state=all", ""), want: page, leaks: true},
+	"GET /alerts/rules": {req: fixed("/alerts/rules", ""), want: merge(staffOnly, map[string]int{"anonymous": 303}), leaks: true},
+	"POST /alerts/rules": {req: fixed("/alerts/rules", "yaml="+url.QueryEscape("rules:\n  - name: probe_ui_rule\n    kpi: gmv\n    scope: {kind: agency}\n    condition: {kind: previous_period, op: '<', value: -0.3}\n    grain: week\n    level: 3\n    enabled: true\n")),
+		want: merge(adminOnly(303), map[string]int{"director": 303, "anonymous": 303})},
 	"GET /alerts/{id}":          {req: alertPage("", ""), want: merge(readA, map[string]int{"anonymous": 303})},
 	"POST /alerts/{id}/ack":     {req: alertPage("/ack", "x=1"), want: merge(staffOfA, map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303})},
 	"POST /alerts/{id}/resolve": {req: alertPage("/resolve", "cause=probe"), want: merge(staffOfA, map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303})},

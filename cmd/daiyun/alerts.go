@@ -500,7 +500,7 @@ func newAlertsNotifyCmd(m *Main) *cobra.Command {
 		Use:   "notify",
 		Short: "Send pending alert notifications, escalate overdue alerts and send the daily digest once",
 		Long: `Sends what the alert outbox holds: e-mail (DAIYUN_SMTP_ADDR, DAIYUN_SMTP_FROM,
-DAIYUN_SMTP_USER, DAIYUN_SMTP_PASSWORD) and the webhook channels (` + "`daiyun alerts channel add`" + `),
+DAIYUN_SMTP_USER, DAIYUN_SMTP_PASSWORD) and the webhook channels (` + "`daiyun alerts channel-add`" + `),
 escalates unacknowledged level-2/3 alerts past their deadline and, from 01:00 UTC,
 sends each user the daily digest. Safe to run again: a message already sent for an
 alert transition is not sent twice.`,
