@@ -54,13 +54,19 @@ func (s *Server) registerCockpit() {
 			s.uiError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "cockpit", "ck_title", cockpitView{Cockpit: ck, Filter: f})
+		alerts, err := s.alertSummary(r.Context())
+		if err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "cockpit", "ck_title", cockpitView{Cockpit: ck, Filter: f, Alerts: alerts})
 	}))
 }
 
 type cockpitView struct {
 	*report.Cockpit
 	Filter workspaceFilter
+	Alerts alertSummary
 }
 
 // filterFrom reads optional from/to query values with the workspace's

@@ -36,8 +36,16 @@ type importForm struct {
 	SaveMapping string        `form:"save_mapping" required:"false" doc:"keep the mapping for the shop under this name"`
 }
 
+// imported runs the AfterImport hook when an import wrote rows.
+func (s *Server) imported(ctx context.Context, r ingest.Report) {
+	if s.AfterImport != nil && r.Inserted+r.Updated > 0 {
+		s.AfterImport(context.WithoutCancel(ctx))
+	}
+}
+
 // runUpload imports an uploaded file.
-func (s *Server) runUpload(ctx context.Context, f importForm) (imports.Outcome, error) {
+func (s *Server) runUpload(ctx context.Context, f importForm) (out imports.Outcome, err error) {
+	defer func() { s.imported(ctx, out.Report) }()
 	req := imports.FileRequest{ShopID: f.ShopID, FileName: f.File.Filename, Reader: f.File, Profile: f.Profile, Fixes: f.Fixes,
 		Locale: f.Locale, Sheet: f.Sheet, SaveMappingAs: f.SaveMapping}
 	if strings.TrimSpace(f.Mapping) != "" {
@@ -154,6 +162,7 @@ func (s *Server) registerImports() {
 		if err != nil && !isNothingRead(err) {
 			return nil, s.fail(ctx, err)
 		}
+		s.imported(ctx, ingest.Report{Inserted: res.Inserted, Updated: res.Updated})
 		out, _ := json.Marshal(res)
 		if in.IdemKey != "" {
 			if err := s.Catalog.SaveIdempotentResponse(ctx, sh.ClientID, in.IdemKey, digest[:], out); err != nil {

@@ -42,6 +42,9 @@ type Server struct {
 	// from the local operator's CLI (it is written to the data directory's
 	// lock file, readable only by the owner), with the system's rights.
 	LocalToken string
+	// AfterImport, when set, is called after data arrives (a file import
+	// or an API batch that wrote rows), e.g. to evaluate alerts.
+	AfterImport func(ctx context.Context)
 	// Collectors are extra Prometheus collectors served on /metrics (the
 	// warehouse query timings, jobs).
 	Collectors []prometheus.Collector

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/catalog"
@@ -83,6 +84,13 @@ nothing. The exit status is non-zero only when nothing could be read.`,
 				svc := &imports.Service{Catalog: cat, Warehouse: wh}
 				out, err = svc.ImportFile(ctx, imports.FileRequest{ShopID: sh.ID, FileName: filepath.Base(args[0]), Reader: f,
 					Profile: profile, Mapping: mapping, SaveMappingAs: saveMapping, Fixes: fixes, Locale: locale, Sheet: sheet})
+				// Alerts are evaluated after every import that wrote rows
+				// (a running server does it through its job queue).
+				if err == nil && out.Report.Inserted+out.Report.Updated > 0 {
+					if aerr := m.alertOnce(ctx, latestDay(time.Now())); aerr != nil {
+						m.Logger.Warn("alert evaluation after import", "err", aerr)
+					}
+				}
 			}
 			if err != nil && !errors.Is(err, ingest.ErrNothingRead) {
 				return err

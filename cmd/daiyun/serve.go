@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/warehouse"
 	"github.com/daiyun/daiyun/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +58,23 @@ func newServeCmd(m *Main) *cobra.Command {
 			srv, err := m.Server(ctx)
 			if err != nil {
 				return err
+			}
+			// Durable jobs on the catalog: alert evaluation (hourly, at
+			// start, and after every import) and connector syncs.
+			alerts, err := m.StartAlertJobs(ctx)
+			if err != nil {
+				return fmt.Errorf("start alert jobs: %w", err)
+			}
+			defer alerts.Stop(context.WithoutCancel(ctx))
+			syncs, err := m.StartConnectorJobs(ctx)
+			if err != nil {
+				return fmt.Errorf("start connector jobs: %w", err)
+			}
+			defer syncs.Stop(context.WithoutCancel(ctx))
+			srv.AfterImport = func(ctx context.Context) {
+				if err := alerts.Enqueue(ctx, latestDay(time.Now())); err != nil {
+					m.Logger.Warn("enqueue alert evaluation after import", "err", err)
+				}
 			}
 			ln, err := net.Listen("tcp", m.Config.Addr)
 			if err != nil {
@@ -126,4 +144,12 @@ func (m *Main) Serve(ctx context.Context, srv *web.Server, ln net.Listener, out 
 	defer cancel()
 	m.Logger.Info("shutting down")
 	return hs.Shutdown(sctx)
+}
+
+// latestDay is the newest complete day in China time, the agency's home
+// calendar: alert evaluation after an import looks at it.
+func latestDay(now time.Time) daiyun.Date {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	y, mo, d := now.In(loc).Date()
+	return daiyun.Date{Time: time.Date(y, mo, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)}
 }
