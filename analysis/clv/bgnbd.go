@@ -155,11 +155,20 @@ func (m BGNBD) ExpectedPurchases(s Summary, t float64) float64 {
 	x := float64(s.X)
 	r, alpha, a, b := m.R, m.Alpha, m.A, m.B
 	z := t / (alpha + s.T + t)
-	// ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z) rewritten by Euler's
-	// transformation as (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z), whose
-	// parameters stay small so the series neither overflows nor cancels.
-	h := hyp2f1(a+b-1-r, a-1, a+b+x-1, z)
-	term := math.Pow(1-z, a-1) * h
+	var term float64
+	if a > largeA {
+		// Large a and b (a fit drifting towards a constant dropout
+		// probability): the direct form converges in a few terms, while
+		// the Euler form below would multiply a vanishing power by an
+		// overflowing series.
+		term = math.Pow((alpha+s.T)/(alpha+s.T+t), r+x) * hyp2f1(r+x, b+x, a+b+x-1, z)
+	} else {
+		// ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z) rewritten by
+		// Euler's transformation as (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z),
+		// whose parameters stay small so the series neither overflows nor
+		// cancels.
+		term = math.Pow(1-z, a-1) * hyp2f1(a+b-1-r, a-1, a+b+x-1, z)
+	}
 	num := (a + b + x - 1) / (a - 1) * (1 - term)
 	if math.Abs(a-1) < 1e-9 {
 		// Limit a → 1: (1 − (1−z)^(a−1)·h)/(a−1) → −ln(1−z) − ∂h/∂a; fall back
@@ -168,6 +177,11 @@ func (m BGNBD) ExpectedPurchases(s Summary, t float64) float64 {
 	}
 	return num * m.PAlive(s)
 }
+
+// largeA is where ExpectedPurchases switches from Euler's form of the
+// hypergeometric term to the direct one; both are exact, each converges
+// well on its side.
+const largeA = 50
 
 // Unconditional returns the expected number of purchases in (0, t] of a
 // newly acquired customer (FHL 2005, eq. 9).
