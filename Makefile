@@ -62,18 +62,18 @@ vet:
 	$(GO) vet ./...
 
 ## test: every test (unit, SQLite + DuckDB + PostgreSQL, browser) with the race detector
-test: deps fmt-check vet
+test: deps fmt-check vet fuzz
 	@pg=$$(./scripts/pg-ensure.sh) && echo "PostgreSQL for tests: $$pg" && \
-	DAIYUN_TEST_PG="$$pg" DAIYUN_CHROMIUM=$$(command -v chromium) $(GO) test -race -timeout 40m ./... && \
-	$(MAKE) --no-print-directory fuzz
+	DAIYUN_TEST_PG="$$pg" DAIYUN_CHROMIUM=$$(command -v chromium) $(GO) test -race -timeout 40m ./...
 
 ## fuzz: a short run of every fuzz target (longer: make fuzz FUZZTIME=5m)
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-			echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || exit 1; \
+	@for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "fuzz $$dir $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$dir > .fuzz.log 2>&1 || { cat .fuzz.log; rm -f .fuzz.log; exit 1; }; \
 		done; \
-	done
+	done; rm -f .fuzz.log
 
 ## bench: the benchmarks (see docs/benchmarks.md for the large runs)
 bench:
