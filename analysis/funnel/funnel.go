@@ -47,7 +47,11 @@ func ParseExclusion(s string) (Exclusion, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return Exclusion{}, bad
 	}
-	return Exclusion{Event: strings.TrimSpace(s[:i]), From: from, To: to}, nil
+	event := strings.TrimSpace(s[:i])
+	if event == "" { // " :1-2": a blank event name would match nothing
+		return Exclusion{}, bad
+	}
+	return Exclusion{Event: event, From: from, To: to}, nil
 }
 
 // Options define a funnel.
