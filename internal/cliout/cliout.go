@@ -81,20 +81,34 @@ func Write(w io.Writer, format string, v any, t Tabular) error {
 	return Check(format)
 }
 
-// SafeCell neutralises a value a spreadsheet would evaluate as a formula by
-// prefixing it with a single quote (OWASP CSV injection guidance).
+// SafeCell neutralises a value a spreadsheet would evaluate as a formula
+// (a leading = + - @, tab or carriage return) by prefixing a single quote
+// (OWASP CSV injection guidance). A plain negative decimal such as -12.5
+// stays as it is; "-2+3" does not.
 func SafeCell(s string) string {
 	if s == "" {
 		return s
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
-		if s[0] == '-' && isNumber(s) {
+		if s[0] == '-' && PlainDecimal(s) {
 			return s
 		}
 		return "'" + s
 	}
 	return s
+}
+
+// PlainDecimal reports whether s is digits with one optional leading minus
+// and at most one inner point: the only numbers exports write as numbers
+// ("1e5", "0x10", "+1" and "-2+3" are text).
+func PlainDecimal(s string) bool {
+	body := strings.TrimPrefix(s, "-")
+	if body == "" || len(s) > 24 || strings.Trim(body, "0123456789.") != "" || strings.Count(body, ".") > 1 ||
+		body[0] == '.' || body[len(body)-1] == '.' {
+		return false
+	}
+	return true
 }
 
 // SafeRow applies SafeCell to every cell.
@@ -104,10 +118,4 @@ func SafeRow(r []string) []string {
 		out[i] = SafeCell(c)
 	}
 	return out
-}
-
-func isNumber(s string) bool {
-	var f float64
-	_, err := fmt.Sscanf(s, "%g", &f)
-	return err == nil && fmt.Sprint(f) != "" && strings.Trim(s, "-0123456789.eE+") == ""
 }

@@ -119,34 +119,14 @@ func cells(row []string, numbers bool) []any {
 	return out
 }
 
-// safe is cliout.SafeCell, stricter on a leading minus: only a plain
-// decimal number stays as it is ("-2+3" would be evaluated as a formula).
-func safe(c string) string {
-	if strings.HasPrefix(c, "-") {
-		if _, ok := number(c); !ok {
-			return "'" + c
-		}
-		return c
-	}
-	return cliout.SafeCell(c)
-}
+func safe(c string) string { return cliout.SafeCell(c) }
 
-func safeRow(r []string) []string {
-	out := make([]string, len(r))
-	for i, c := range r {
-		out[i] = safe(c)
-	}
-	return out
-}
+func safeRow(r []string) []string { return cliout.SafeRow(r) }
 
-// number reads a plain decimal (digits, one optional leading minus, one
-// optional point); anything else, such as "1e5", "0x10" or "+1", stays text.
+// number reads a plain decimal (cliout.PlainDecimal); anything else, such
+// as "1e5", "0x10" or "+1", stays text.
 func number(s string) (float64, bool) {
-	if s == "" || len(s) > 24 {
-		return 0, false
-	}
-	body := strings.TrimPrefix(s, "-")
-	if body == "" || strings.Trim(body, "0123456789.") != "" || strings.Count(body, ".") > 1 || body[0] == '.' || body[len(body)-1] == '.' {
+	if !cliout.PlainDecimal(s) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(s, 64)
