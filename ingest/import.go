@@ -102,20 +102,13 @@ type Warning struct {
 	Message string `json:"message"`
 }
 
-// MultiUpserter is implemented by a warehouse that can write several tables
-// in one transaction. Import uses it when present so a batch of orders,
-// lines, history and customers is all-or-nothing; otherwise each table of a
-// batch is its own transaction, written in dependency order.
-type MultiUpserter interface {
-	UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []TableRows) ([]warehouse.UpsertResult, error)
-}
+// MultiUpserter is the warehouse's all-or-nothing multi-table write; Import
+// uses it so a batch's orders, lines, history and customers are written in
+// one transaction.
+type MultiUpserter = warehouse.MultiUpserter
 
 // TableRows is the rows of one table in a batch.
-type TableRows struct {
-	Table   string
-	Columns []string
-	Rows    [][]any
-}
+type TableRows = warehouse.TableRows
 
 // ErrNothingRead is returned (wrapped) when no row of the file could be
 // taken: the CLI exits non-zero on it only.

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/daiyun/daiyun"
@@ -39,4 +40,18 @@ func (t timed) Ping(ctx context.Context) error {
 	err := t.Warehouse.Ping(ctx)
 	t.observe("ping", time.Since(start), err)
 	return err
+}
+
+// UpsertMany times the engine's multi-table write. Both engines have one;
+// a warehouse without it is refused rather than written table by table,
+// which would lose the all-or-nothing promise.
+func (t timed) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []TableRows) ([]UpsertResult, error) {
+	mu, ok := t.Warehouse.(MultiUpserter)
+	if !ok {
+		return nil, fmt.Errorf("warehouse: this engine cannot write several tables in one transaction")
+	}
+	start := time.Now()
+	res, err := mu.UpsertMany(ctx, tenants, batch)
+	t.observe("upsert:many", time.Since(start), err)
+	return res, err
 }

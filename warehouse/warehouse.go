@@ -50,6 +50,21 @@ type Warehouse interface {
 	Close() error
 }
 
+// TableRows are the rows of one table in a multi-table write.
+type TableRows struct {
+	Table   string
+	Columns []string
+	Rows    [][]any
+}
+
+// MultiUpserter writes several tables' rows in one transaction, with
+// Upsert's semantics for each: all of them are written or none. Both
+// engines implement it; importers use it so a batch of orders and their
+// lines is never half written.
+type MultiUpserter interface {
+	UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []TableRows) ([]UpsertResult, error)
+}
+
 // UpsertResult counts what an Upsert did.
 type UpsertResult struct {
 	Inserted  int `json:"inserted"`

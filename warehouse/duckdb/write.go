@@ -57,6 +57,56 @@ func (db *DB) Upsert(ctx context.Context, tenants daiyun.Tenants, table string, 
 	return warehouse.UpsertResult{}, err
 }
 
+// UpsertMany writes several tables' rows in one transaction: all of them or
+// none (an import batch's orders, lines, history and customers). The
+// tables' write locks are taken in schema order, so two batches never wait
+// on each other in a circle.
+func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []warehouse.TableRows) ([]warehouse.UpsertResult, error) {
+	bs := make([]*warehouse.UpsertBatch, len(batch))
+	tables := map[string]bool{}
+	for i, t := range batch {
+		b, err := warehouse.PrepareUpsert(tenants, t.Table, t.Columns, t.Rows)
+		if err != nil {
+			return nil, err
+		}
+		bs[i] = b
+		tables[t.Table] = true
+	}
+	for _, t := range warehouse.Tables {
+		if tables[t.Name] {
+			db.locks[t.Name].Lock()
+			defer db.locks[t.Name].Unlock()
+		}
+	}
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: upsert: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, fmt.Errorf("duckdb: upsert: begin: %w", err)
+	}
+	out := make([]warehouse.UpsertResult, len(batch))
+	for i, b := range bs {
+		if len(batch[i].Rows) == 0 {
+			continue
+		}
+		if out[i], err = upsertTx(ctx, conn, b); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		if _, err = conn.ExecContext(ctx, "COMMIT"); err == nil {
+			return out, nil
+		}
+		err = fmt.Errorf("duckdb: upsert: commit: %w", err)
+	}
+	if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return nil, err
+}
+
 func upsertTx(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch) (warehouse.UpsertResult, error) {
 	var res warehouse.UpsertResult
 	name := b.Table.Name

@@ -136,6 +136,42 @@ func (db *DB) Upsert(ctx context.Context, tenants daiyun.Tenants, table string, 
 	return res, nil
 }
 
+// UpsertMany writes several tables' rows in one transaction: all of them or
+// none (an import batch's orders, lines, history and customers).
+func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []warehouse.TableRows) ([]warehouse.UpsertResult, error) {
+	bs := make([]*warehouse.UpsertBatch, len(batch))
+	for i, t := range batch {
+		b, err := warehouse.PrepareUpsert(tenants, t.Table, t.Columns, t.Rows)
+		if err != nil {
+			return nil, err
+		}
+		bs[i] = b
+	}
+	out := make([]warehouse.UpsertResult, len(batch))
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		for i, b := range bs {
+			if len(batch[i].Rows) == 0 {
+				continue
+			}
+			res, err := upsertTx(ctx, tx, b)
+			if err != nil {
+				return err
+			}
+			out[i] = res
+			// The staging tables would live until COMMIT; the next table
+			// of the batch stages under the same names.
+			if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+stageTable+"; DROP TABLE IF EXISTS "+clsTable); err != nil {
+				return fmt.Errorf("postgres: upsert %s: drop stage: %w", b.Table.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func upsertTx(ctx context.Context, tx pgx.Tx, b *warehouse.UpsertBatch) (warehouse.UpsertResult, error) {
 	var res warehouse.UpsertResult
 	name := b.Table.Name

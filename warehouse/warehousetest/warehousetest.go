@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) warehouse.Warehouse) {
 	t.Run("UpsertKeepsOmittedColumns", func(t *testing.T) { testOmittedColumns(t, migrated(t)) })
 	t.Run("ReplayIsIdempotent", func(t *testing.T) { testReplay(t, migrated(t)) })
 	t.Run("AllOrNothing", func(t *testing.T) { testAllOrNothing(t, migrated(t)) })
+	t.Run("UpsertManyAllOrNothing", func(t *testing.T) { testUpsertMany(t, migrated(t)) })
 	t.Run("BadRequests", func(t *testing.T) { testBadRequests(t, migrated(t)) })
 	t.Run("TimesAndNulls", func(t *testing.T) { testTimesAndNulls(t, migrated(t)) })
 	t.Run("Appender", func(t *testing.T) { testAppender(t, migrated(t)) })
@@ -492,5 +493,38 @@ func testConcurrent(t *testing.T, w warehouse.Warehouse) {
 	got := Result(t, w, ten, "SELECT count(*), count(DISTINCT order_no), min(version), max(version), min(amount_minor) FROM order_lines WHERE {{tenants}}")
 	if want := [][]string{{"300", "300", "23", "23", "3"}}; !equalRows(got, want) {
 		t.Errorf("after concurrent upserts %v, want %v", got, want)
+	}
+}
+
+// testUpsertMany writes orders and their lines in one transaction: a bad
+// line leaves the orders unwritten too, and a good batch counts each table.
+func testUpsertMany(t *testing.T, w warehouse.Warehouse) {
+	mu, ok := w.(warehouse.MultiUpserter)
+	if !ok {
+		t.Fatal("the engine does not implement warehouse.MultiUpserter")
+	}
+	ten := Tenants(t, 1)
+	good := []warehouse.TableRows{
+		{Table: "orders", Columns: Columns("orders"), Rows: [][]any{order(1, 1, "M1", 1, "paid", 300), order(1, 1, "M2", 1, "paid", 100)}},
+		{Table: "order_lines", Columns: Columns("order_lines"), Rows: [][]any{line(1, 1, "M1", 1, 1, 100), line(1, 1, "M1", 2, 1, 200), line(1, 1, "M2", 1, 1, 100)}},
+	}
+	bad := []warehouse.TableRows{good[0], {Table: "order_lines", Columns: Columns("order_lines"),
+		Rows: [][]any{line(1, 1, "M1", 1, 1, 100), line(9, 1, "M2", 1, 1, 100)}}} // a line of another tenant
+	if _, err := mu.UpsertMany(ctx, ten, bad); err == nil {
+		t.Fatal("a batch with a line of another tenant was written")
+	}
+	if rows := Dump(t, w, ten, "orders"); len(rows) != 0 {
+		t.Fatalf("orders written although their lines failed: %v", rows)
+	}
+	res, err := mu.UpsertMany(ctx, ten, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Inserted != 2 || res[1].Inserted != 3 {
+		t.Fatalf("counts %+v", res)
+	}
+	res, err = mu.UpsertMany(ctx, ten, good)
+	if err != nil || res[0].Unchanged != 2 || res[1].Unchanged != 3 {
+		t.Fatalf("replay %+v %v", res, err)
 	}
 }
