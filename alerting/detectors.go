@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/finance"
+	"github.com/daiyun/daiyun/metrics"
 )
 
 // A detector computes one number per shop (or client) and period that is
@@ -190,39 +190,36 @@ func dataStale(ctx context.Context, e *Evaluator, d detectArgs) (map[int64]float
 }
 
 // labourShare is the agency's labour cost logged for the client in the
-// period ÷ the client's fee for the same days (the monthly base fee of the
-// contract in force × 12 ÷ 365 per day). Labour is logged in CNY; a fee in
-// another currency is converted with the metrics FX table, and the client
-// is skipped when there is none.
+// period ÷ the base fee its contract in force earns over the same days,
+// both as the finance package defines them (the cockpit's margin uses the
+// same). A fee in another currency converts with the metrics FX table; the
+// client is skipped when there is none.
 func labourShare(ctx context.Context, e *Evaluator, d detectArgs) (map[int64]float64, error) {
-	cost, err := e.scan(ctx, d.tenants, `SELECT tenant_id, CAST(SUM(cost_minor) AS DOUBLE PRECISION) FROM labour_logs
-		WHERE {{tenants}} AND day >= CAST($1 AS DATE) AND day <= CAST($2 AS DATE) GROUP BY tenant_id`, d.from.String(), d.to.String())
+	cost, err := finance.LabourCost(ctx, e.Warehouse, d.tenants, d.from, d.to)
 	if err != nil {
 		return nil, err
 	}
-	days := d.to.Sub(d.from.Time).Hours()/24 + 1
+	var fx metrics.FX
+	if e.Metrics != nil {
+		fx = e.Metrics.FX
+	}
 	out := map[int64]float64{}
 	for _, u := range d.units {
 		c, ok, err := e.contractOn(ctx, u.clientID, d.to)
 		if err != nil {
 			return nil, err
 		}
-		if !ok || c.BaseFeeMinor <= 0 {
+		if !ok || c.BaseFeeMinor <= 0 || c.Currency != finance.LabourCurrency && fx == nil {
 			continue
 		}
-		fee := float64(c.BaseFeeMinor) / math.Pow10(daiyun.MinorUnits(c.Currency)) * 12 / 365 * days
-		if c.Currency != "CNY" {
-			if e.Metrics == nil || e.Metrics.FX == nil {
-				continue
-			}
-			rate, err := e.Metrics.FX.Rate(ctx, c.Currency, "CNY", d.to)
-			if err != nil {
-				return nil, err
-			}
-			f, _ := new(big.Rat).Mul(rate, new(big.Rat).SetFloat64(fee)).Float64()
-			fee = f
+		fee, err := finance.FeeRevenue(ctx, fx, []daiyun.Contract{c}, d.from, d.to, nil, finance.LabourCurrency)
+		if err != nil {
+			return nil, err
 		}
-		out[u.clientID] = cost[u.clientID] / 100 / fee
+		if fee == nil || *fee <= 0 {
+			continue
+		}
+		out[u.clientID] = cost[u.clientID] / *fee
 	}
 	return out, nil
 }

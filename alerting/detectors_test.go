@@ -97,8 +97,10 @@ func TestDetectorsOnBothEngines(t *testing.T) {
 			}
 			_, err = wh.Upsert(sys, tenants, "cs_sessions", []string{"tenant_id", "shop_id", "session_id", "started_at", "day", "first_response_s", "resolved", "complaint"}, cs)
 			must(t, err)
-			// Labour: 400 CNY a day for 7 days against a fee of 3 650 000 CNY a
-			// year (10 000 a day): share 0.04.
+			// Labour: 400 CNY a day for 7 November days against a base fee of
+			// 3 650 000 CNY a year, i.e. 304 166.67 a month; a November day
+			// earns 304 166.67 / 30 = 10 138.89 (finance.FeeRevenue), so the
+			// share is 400 / 10 138.89 = 0.0394521.
 			var labour [][]any
 			for i := range 7 {
 				labour = append(labour, []any{c.ID, day.AddDate(0, 0, -i), "ops", "daily", int64(60), int64(40000)})
@@ -120,7 +122,7 @@ func TestDetectorsOnBothEngines(t *testing.T) {
 				t.Fatal(o.Errors)
 			}
 			want := map[string]float64{alerting.DetectFakeOrders: 6, alerting.DetectUnshipped48h: 4.0 / 30, alerting.DetectDataStale: 96,
-				alerting.DetectLabourShare: 0.04, alerting.DetectCSSlowReplies: 0.2}
+				alerting.DetectLabourShare: 400 / (3650000.0 / 12 / 30), alerting.DetectCSSlowReplies: 0.2}
 			got := map[string]float64{}
 			for _, f := range o.Firing {
 				got[f.Rule] = f.Value

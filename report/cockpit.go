@@ -5,10 +5,11 @@ import (
 	"math"
 	"math/big"
 	"sort"
-	"time"
 
 	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/finance"
 	"github.com/daiyun/daiyun/metrics"
+	"github.com/daiyun/daiyun/warehouse"
 )
 
 // Sources are what the cockpit reads.
@@ -20,6 +21,8 @@ type Sources struct {
 	Contracts func(ctx context.Context, clientID int64) ([]daiyun.Contract, error)
 	// FX converts contract money into the cockpit currency.
 	FX metrics.FX
+	// Warehouse holds the labour logs.
+	Warehouse warehouse.Warehouse
 }
 
 // Cockpit is the agency's portfolio view over a period (G1).
@@ -51,6 +54,12 @@ type ClientHealth struct {
 	// monthly base fee pro-rated by day plus the commission on GMV, in the
 	// cockpit currency.
 	FeeRevenue *float64 `json:"fee_revenue"`
+	// LabourCost is the agency's labour logged for the client in the
+	// period; Margin = FeeRevenue − LabourCost and MarginRate = Margin ÷
+	// FeeRevenue (finance package), all in the cockpit currency.
+	LabourCost *float64 `json:"labour_cost"`
+	Margin     *float64 `json:"margin"`
+	MarginRate *float64 `json:"margin_rate"`
 	// Health is 0–100 (see docs/cockpit.md); ChurnRisk is high below 40,
 	// medium below 60, low otherwise.
 	Health    *float64 `json:"health"`
@@ -94,6 +103,16 @@ func BuildCockpit(ctx context.Context, src Sources, from, to daiyun.Date, curren
 	if err != nil {
 		return nil, err
 	}
+	labour := map[int64]float64{}
+	if src.Warehouse != nil {
+		tenants, err := daiyun.TenantsFor(ctx, ids...)
+		if err != nil {
+			return nil, err
+		}
+		if labour, err = finance.LabourCost(ctx, src.Warehouse, tenants, from, to); err != nil {
+			return nil, err
+		}
+	}
 	rows := map[string][]metrics.Row{}
 	for _, r := range byClient.Rows {
 		rows[r.Dims[metrics.DimClient]] = append(rows[r.Dims[metrics.DimClient]], r)
@@ -130,11 +149,27 @@ func BuildCockpit(ctx context.Context, src Sources, from, to daiyun.Date, curren
 		if err != nil {
 			return nil, err
 		}
-		fee, err := feeRevenue(ctx, src.FX, contracts, from, to, h.GMV, currency)
+		fee, err := finance.FeeRevenue(ctx, src.FX, contracts, from, to, h.GMV, currency)
 		if err != nil {
 			h.Note = daiyun.ErrorMessage(err)
 		} else {
 			h.FeeRevenue = fee
+		}
+		if err == nil && src.Warehouse != nil {
+			cost, err := convert(ctx, src.FX, labour[c.ID], finance.LabourCurrency, currency, to)
+			if err != nil {
+				h.Note = daiyun.ErrorMessage(err)
+			} else {
+				h.LabourCost = &cost
+				if fee != nil {
+					m := *fee - cost
+					h.Margin = &m
+					if *fee > 0 {
+						r := m / *fee
+						h.MarginRate = &r
+					}
+				}
+			}
 		}
 		h.Health = health(h)
 		h.ChurnRisk = churnRisk(h.Health)
@@ -151,53 +186,6 @@ func value(f *float64) float64 {
 		return math.Inf(1)
 	}
 	return *f
-}
-
-// feeRevenue is the contracts' base fees pro-rated by day over the period
-// (each day earns base fee ÷ days in its month, while the contract runs)
-// plus the commission on the period's GMV, converted into currency at the
-// period's last day. nil when no contract covers the period.
-func feeRevenue(ctx context.Context, fx metrics.FX, contracts []daiyun.Contract, from, to daiyun.Date, gmv *float64, currency string) (*float64, error) {
-	var total float64
-	any := false
-	for _, k := range contracts {
-		var baseMinor float64
-		covered := 0
-		for d := from.Time; !d.After(to.Time); d = d.AddDate(0, 0, 1) {
-			if d.Before(k.StartDate.Time) || d.After(k.EndDate.Time) {
-				continue
-			}
-			covered++
-			daysInMonth := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
-			baseMinor += float64(k.BaseFeeMinor) / float64(daysInMonth)
-		}
-		if covered == 0 {
-			continue
-		}
-		any = true
-		rate := 1.0
-		if k.Currency != currency {
-			if fx == nil {
-				return nil, daiyun.Errorf(daiyun.EINVALID, "no FX rate from %s to %s: no FX table is configured", k.Currency, currency)
-			}
-			r, err := fx.Rate(ctx, k.Currency, currency, to)
-			if err != nil {
-				return nil, err
-			}
-			rate, _ = r.Float64()
-		}
-		total += baseMinor / math.Pow10(daiyun.MinorUnits(k.Currency)) * rate
-		if gmv != nil {
-			// GMV is already in the cockpit currency; commission is on the
-			// share of the period the contract covers.
-			share := float64(covered) / float64(int(to.Sub(from.Time).Hours()/24)+1)
-			total += *gmv * share * float64(k.CommissionBP) / 10000
-		}
-	}
-	if !any {
-		return nil, nil
-	}
-	return &total, nil
 }
 
 // health scores a client 0–100 as the mean of the components it has:
@@ -244,4 +232,20 @@ func churnRisk(h *float64) string {
 		return "medium"
 	}
 	return "low"
+}
+
+// convert turns an amount into currency at day's rate.
+func convert(ctx context.Context, fx metrics.FX, v float64, from, to string, day daiyun.Date) (float64, error) {
+	if from == to || v == 0 {
+		return v, nil
+	}
+	if fx == nil {
+		return 0, daiyun.Errorf(daiyun.EINVALID, "no FX rate from %s to %s: no FX table is configured", from, to)
+	}
+	r, err := fx.Rate(ctx, from, to, day)
+	if err != nil {
+		return 0, err
+	}
+	f, _ := r.Float64()
+	return v * f, nil
 }

@@ -21,6 +21,7 @@ func (s *Server) cockpit(ctx context.Context, from, to daiyun.Date, currency str
 		Clients:   s.Catalog.Clients,
 		Contracts: s.Catalog.Contracts,
 		FX:        s.Metrics.FX,
+		Warehouse: s.Warehouse,
 	}, from, to, currency)
 }
 
