@@ -273,6 +273,9 @@ var policy = map[string]probe{
 	"POST /api/v1/metrics/query": {req: func(e *env, _ string) (string, string) {
 		return "/api/v1/metrics/query", fmt.Sprintf(`{"kpis":["gmv","orders"],"dimensions":["shop"],"from":"2026-01-01","to":"2026-12-31","filters":{"shop_ids":[%d]}}`, e.shopA.ID)
 	}, want: readA},
+	"POST /api/v1/metrics/export": {req: func(e *env, _ string) (string, string) {
+		return "/api/v1/metrics/export?format=csv", fmt.Sprintf(`{"kpis":["gmv","orders"],"dimensions":["shop"],"from":"2026-01-01","to":"2026-12-31","filters":{"shop_ids":[%d]}}`, e.shopA.ID)
+	}, want: readA, leaks: true},
 	"POST /api/v1/metrics/explain": {req: func(e *env, _ string) (string, string) {
 		return "/api/v1/metrics/explain", fmt.Sprintf(`{"cell":{"request":{"kpis":["gmv"],"dimensions":["shop"],"from":"2026-01-01","to":"2026-12-31","filters":{"shop_ids":[%d]}},"kpi":"gmv","dims":{"shop":"%d"}}}`, e.shopA.ID, e.shopA.ID)
 	}, want: readA},

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -201,65 +200,10 @@ func (f *requestFlags) request(cmd *cobra.Command, m *Main) (metrics.Request, er
 	return req, nil
 }
 
-// resultTable lays a result out as rows: period, dimensions, then each KPI
-// and its comparisons.
+// resultTable is the table form of a result (metrics.Result.Table).
 func resultTable(res *metrics.Result) table {
-	t := table{header: append([]string{}, res.Dimensions...)}
-	kinds := map[string]bool{}
-	for _, r := range res.Rows {
-		for _, v := range r.Values {
-			for k := range v.Comparisons {
-				kinds[k] = true
-			}
-		}
-	}
-	var comps []string
-	for k := range kinds {
-		comps = append(comps, k)
-	}
-	sort.Strings(comps)
-	for _, k := range res.Request.KPIs {
-		t.header = append(t.header, k)
-		for _, c := range comps {
-			t.header = append(t.header, k+":"+c)
-		}
-	}
-	for _, r := range res.Rows {
-		var row []string
-		for _, d := range res.Dimensions {
-			if d == metrics.DimPeriod {
-				row = append(row, r.Period)
-			} else {
-				row = append(row, r.Dims[d])
-			}
-		}
-		for _, k := range res.Request.KPIs {
-			v := r.Values[k]
-			row = append(row, floatString(v.Value))
-			for _, c := range comps {
-				cmp, ok := v.Comparisons[c]
-				switch {
-				case !ok:
-					row = append(row, "")
-				case cmp.Ratio != nil:
-					row = append(row, floatString(cmp.Ratio))
-				case cmp.Percentile != nil:
-					row = append(row, floatString(cmp.Percentile))
-				default:
-					row = append(row, floatString(cmp.Baseline))
-				}
-			}
-		}
-		t.rows = append(t.rows, row)
-	}
-	return t
-}
-
-func floatString(f *float64) string {
-	if f == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*f, 'f', -1, 64)
+	h, rows := res.Table()
+	return table{header: h, rows: rows}
 }
 
 func cellString(v any) string {
