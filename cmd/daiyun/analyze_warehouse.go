@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -9,6 +13,7 @@ import (
 
 	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/analysis/source"
+	"github.com/daiyun/daiyun/internal/cliout"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -81,10 +86,6 @@ func runWarehouseAnalysis(m *Main, cmd *cobra.Command, kind string, w warehouseF
 	if err != nil {
 		return err
 	}
-	wh, err := m.Warehouse(ctx)
-	if err != nil {
-		return err
-	}
 	c, err := cat.FindClient(ctx, w.client)
 	if err != nil {
 		return err
@@ -97,6 +98,14 @@ func runWarehouseAnalysis(m *Main, cmd *cobra.Command, kind string, w warehouseF
 		}
 		req.ShopID = sh.ID
 	}
+	format, _ := fl.GetString("format")
+	if r, ok := m.runningServer(); ok {
+		return analyseOnServer(cmd, r, req, w.table, format)
+	}
+	wh, err := m.Warehouse(ctx)
+	if err != nil {
+		return err
+	}
 	l := &source.Loader{Warehouse: wh, Catalog: cat, Metrics: newMetrics(cat, wh)}
 	res, err := l.Run(ctx, req)
 	if err != nil {
@@ -106,8 +115,43 @@ func runWarehouseAnalysis(m *Main, cmd *cobra.Command, kind string, w warehouseF
 	if !ok {
 		return daiyun.Errorf(daiyun.EINVALID, "--table %q is not one of %s", w.table, strings.Join(res.TableNames, ", "))
 	}
-	format, _ := fl.GetString("format")
 	return emit(cmd, format, res, table{header: t.Header, rows: t.Rows})
+}
+
+// analyseOnServer runs the analysis on the server that holds the embedded
+// warehouse: the JSON from its API, or a result table from its export.
+func analyseOnServer(cmd *cobra.Command, r *remote, req source.Request, tableName, format string) error {
+	if format == "" {
+		format = cliout.DefaultFormat()
+	}
+	if format == cliout.JSON {
+		// The API names the kind in the path, not the body.
+		withoutKind := req
+		withoutKind.Kind = ""
+		body, _ := json.Marshal(withoutKind)
+		var out json.RawMessage
+		if err := r.do("POST", "/api/v1/analyses/"+req.Kind, "application/json", bytes.NewReader(body), &out); err != nil {
+			return err
+		}
+		var v any
+		json.Unmarshal(out, &v)
+		return emit(cmd, format, v, nil)
+	}
+	opts, _ := json.Marshal(req.Options)
+	q := url.Values{"client_id": {strconv.FormatInt(req.ClientID, 10)}, "from": {req.From.String()}, "to": {req.To.String()},
+		"format": {"csv"}, "table": {tableName}, "options": {string(opts)}}
+	if req.ShopID != 0 {
+		q.Set("shop_id", strconv.FormatInt(req.ShopID, 10))
+	}
+	var raw rawBody
+	if err := r.do("GET", "/api/v1/analyses/"+req.Kind+"/export?"+q.Encode(), "", nil, &raw); err != nil {
+		return err
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff")))).ReadAll()
+	if err != nil || len(recs) == 0 {
+		return fmt.Errorf("the server's export could not be read: %v", err)
+	}
+	return emit(cmd, format, nil, table{header: recs[0], rows: recs[1:]})
 }
 
 // optionsFromFlags turns the file door's own (local) flags that mean the same on

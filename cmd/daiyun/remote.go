@@ -69,8 +69,15 @@ func (r *remote) do(method, path, contentType string, body io.Reader, out any) e
 		}
 		return daiyun.Errorf(code, "%s", p.Detail)
 	}
+	if raw, ok := out.(*rawBody); ok {
+		*raw = b
+		return nil
+	}
 	if out != nil && len(b) > 0 {
 		return json.Unmarshal(b, out)
 	}
 	return nil
 }
+
+// rawBody receives an answer that is not JSON (a CSV export).
+type rawBody []byte
