@@ -11,14 +11,12 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/daiyun/daiyun.Version=$(VERSION) -X github.com/daiyun/daiyun.Commit=$(COMMIT)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 VENDOR := web/static/vendor
-# Packages whose tests are slow under the race detector run without it in
-# test-norace (see below); everything else runs with -race.
 # An execution count, not a duration: Go 1.26's fuzz coordinator can report a
 # spurious "context deadline exceeded" when a wall-clock -fuzztime expires
 # under load (go.dev/issue/75804); a count has no deadline to race.
 FUZZTIME ?= 20000x
 
-.PHONY: all demo test build assets deps tools chromium vet fmt-check test-go fuzz bench clean
+.PHONY: all demo test build assets deps chromium vet fmt-check fuzz bench clean
 
 all: build
 
