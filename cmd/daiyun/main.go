@@ -125,6 +125,7 @@ func (m *Main) Root() *cobra.Command {
 		newAnalyzeCmd(m),
 		newAlertsCmd(m),
 		newConnectCmd(m), newSyncCmd(m),
+		newBenchCmd(m),
 	)
 	return root
 }

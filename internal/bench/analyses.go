@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -101,7 +102,7 @@ func (a *Analyses) product(ctx context.Context, kind string, from, to daiyun.Dat
 	for _, sh := range a.Shops {
 		res, err := a.Loader.Run(ctx, source.Request{Kind: kind, ClientID: sh.ClientID, ShopID: sh.ID, From: from, To: to})
 		if err != nil {
-			if e, ok := err.(*daiyun.Error); ok && e.Code == daiyun.EINVALID && strings.Contains(e.Message, "no paid orders") {
+			if e := (*daiyun.Error)(nil); errors.As(err, &e) && e.Code == daiyun.EINVALID && strings.Contains(e.Message, "no paid orders") {
 				continue // a shop without purchases has no table
 			}
 			return nil, fmt.Errorf("shop %d: %w", sh.ID, err)

@@ -126,7 +126,8 @@ func (o order) rows() [][]string {
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
-// writeCSV writes at least n lines (whole orders) and returns the count.
+// writeCanonical writes a header and at least n lines (whole orders) and
+// returns the number of lines.
 func writeCanonical(w io.Writer, g *orderGen, n int) (int, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(strings.Join(canonicalHeader, ",") + "\n")
@@ -296,8 +297,11 @@ func (b *Import) runAPI(ctx context.Context, rep *Report, newShop func(string) (
 		total += want
 	}
 	hc := &http.Client{Timeout: 10 * time.Minute}
+	// A failed batch is a result, not the end of the bench: it is
+	// counted and the first failure is reported with the figure.
 	var mu sync.Mutex
 	var firstErr error
+	failed := 0
 	accepted := 0
 	var wg sync.WaitGroup
 	var latencies []time.Duration
@@ -313,31 +317,38 @@ func (b *Import) runAPI(ctx context.Context, rep *Report, newShop func(string) (
 				mu.Lock()
 				latencies = append(latencies, d)
 				accepted += n
-				if err != nil && firstErr == nil {
-					firstErr = err
+				if err != nil {
+					failed++
+					if firstErr == nil {
+						firstErr = err
+					}
 				}
 				mu.Unlock()
-				if err != nil {
-					return
-				}
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(t0)
-	if firstErr != nil {
-		return fmt.Errorf("bench: API ingest: %w", firstErr)
-	}
 	nb := 0
 	for _, p := range per {
 		nb += len(p)
 	}
-	rep.Checks = append(rep.Checks, fmt.Sprintf("API ingest: %d lines accepted in %d batches", accepted, nb))
+	if accepted == 0 {
+		return fmt.Errorf("bench: API ingest: no batch accepted: %w", firstErr)
+	}
+	check := fmt.Sprintf("API ingest: %d of %d lines accepted in %d batches", accepted, total, nb-failed)
+	if failed > 0 {
+		check += fmt.Sprintf("; %d batches FAILED, the first with: %v", failed, firstErr)
+	}
+	rep.Checks = append(rep.Checks, check)
 	fig := Figure{Name: "API ingest, NDJSON batches of ~1,000", Path: "POST /api/v1/ingest/orders on loopback (imports.Service.IngestBatch)",
 		Size: fmt.Sprintf("%d lines, %d batches, %d concurrent clients (one shop each)", accepted, nb, b.Clients), Runs: 1,
 		MedianMS: msOf(Median(latencies)), P90MS: msOf(P90(latencies)), Rate: float64(accepted) / elapsed.Seconds(),
 		Target: "≥ 100,000 lines/s", Note: fmt.Sprintf("median and p90 are per batch; the rate is lines over the wall time (%.1f s)", elapsed.Seconds())}
-	fig.SetMeets(fig.Rate >= 100_000)
+	if failed > 0 {
+		fig.Note += fmt.Sprintf("; %d of %d batches failed (see checks)", failed, nb)
+	}
+	fig.SetMeets(fig.Rate >= 100_000 && failed == 0)
 	rep.Figures = append(rep.Figures, fig)
 	return nil
 }

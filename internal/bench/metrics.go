@@ -55,7 +55,7 @@ FROM orders WHERE tenant_id = $1 AND shop_id = $2 AND paid_day BETWEEN CAST($3 A
   AND paid_at IS NOT NULL GROUP BY paid_day`,
 	`SELECT o.paid_day, SUM(l.quantity) FROM order_lines l JOIN orders o
   ON o.tenant_id = l.tenant_id AND o.shop_id = l.shop_id AND o.order_no = l.order_no
-WHERE l.tenant_id = $1 AND l.shop_id = $2 AND o.paid_day BETWEEN CAST($3 AS DATE) AND CAST($4 AS DATE)
+WHERE l.tenant_id = $1 AND l.shop_id = $2 AND o.paid_day BETWEEN CAST($3 AS DATE) AND CAST($4 AS DATE) AND l.created_day <= CAST($4 AS DATE)
   AND o.paid_at IS NOT NULL GROUP BY o.paid_day`,
 	`SELECT day, SUM(visitors), SUM(pay_buyers) * 1.0 / NULLIF(SUM(visitors), 0) FROM traffic_daily
 WHERE tenant_id = $1 AND shop_id = $2 AND day BETWEEN CAST($3 AS DATE) AND CAST($4 AS DATE) GROUP BY day`,
