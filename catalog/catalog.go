@@ -70,7 +70,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			}
 		}
 		s.dialect = SQLite
-		s.db, err = sql.Open("sqlite", path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+		// Transactions take the write lock when they begin (IMMEDIATE):
+		// a deferred one that reads and then writes can meet another
+		// writer in a lock upgrade SQLite resolves with SQLITE_BUSY at
+		// once, which busy_timeout cannot wait out. Concurrent imports did.
+		s.db, err = sql.Open("sqlite", path+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 		// SQLite allows one writer; a small pool avoids lock churn.
 		s.db.SetMaxOpenConns(4)
 	}

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -312,6 +313,42 @@ func TestMigrationBelowTheNewestIsApplied(t *testing.T) {
 		}
 		if _, err := s.Benchmarks(sys); err != nil {
 			t.Fatalf("re-applied table: %v", err)
+		}
+	})
+}
+
+// Concurrent import runs (API batches from several clients at once) must
+// not fail on the catalog's write lock.
+func TestConcurrentImportRuns(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *catalog.Store) {
+		c := mustClient(t, s, "A")
+		sh := mustShop(t, s, c.ID, "S")
+		const workers, each = 16, 16
+		errs := make(chan error, workers*each)
+		for w := range workers {
+			go func() {
+				for i := range each {
+					id := fmt.Sprintf("imp_%d_%d", w, i)
+					rec := catalog.ImportRecord{ID: id, ClientID: c.ID, ShopID: sh.ID, File: "x.csv", Source: "api"}
+					err := s.StartImport(sys, &rec)
+					if err == nil {
+						err = s.SaveQuarantine(sys, []catalog.QuarantineRow{{ImportID: id, ClientID: c.ID, ShopID: sh.ID, File: "x.csv", Row: 2, Reason: "bad"}})
+					}
+					if err == nil {
+						err = s.FinishImport(sys, id, catalog.ImportCommitted, map[string]int{"read": 1})
+					}
+					errs <- err
+				}
+			}()
+		}
+		for range workers * each {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		runs, err := s.Imports(sys, c.ID, 500)
+		if err != nil || len(runs) != workers*each {
+			t.Fatalf("%d runs, %v", len(runs), err)
 		}
 	})
 }
