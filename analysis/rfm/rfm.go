@@ -124,11 +124,14 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 	}
 	yearAgo := asOf.AddDate(-1, 0, 0)
 
+	// Spend is summed in integer millionths, so a total does not depend on
+	// the order of the purchases: equal spends compare equal and the
+	// customer-id tie-break of the quintiles applies.
 	type acc struct {
 		last     time.Time
 		orders   int
-		spend    float64
-		spend12m float64
+		spend    int64
+		spend12m int64
 	}
 	accs := map[string]*acc{}
 	type orderKey struct {
@@ -152,9 +155,10 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 		if d.After(a.last) {
 			a.last = d
 		}
-		a.spend += p.Amount
+		micro := int64(math.Round(p.Amount * 1e6))
+		a.spend += micro
 		if d.After(yearAgo) {
-			a.spend12m += p.Amount
+			a.spend12m += micro
 		}
 		if p.Order == "" {
 			a.orders++
@@ -175,8 +179,8 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 	for id, a := range accs {
 		cs = append(cs, Customer{
 			ID: id, LastPurchase: a.last.Format("2006-01-02"),
-			RecencyDays: int(asOf.Sub(a.last).Hours() / 24), Frequency: a.orders, Monetary: a.spend,
-			Spend12m: a.spend12m, VIP: a.spend12m > o.VIPThreshold,
+			RecencyDays: int(asOf.Sub(a.last).Hours() / 24), Frequency: a.orders, Monetary: float64(a.spend) / 1e6,
+			Spend12m: float64(a.spend12m) / 1e6, VIP: float64(a.spend12m)/1e6 > o.VIPThreshold,
 		})
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })

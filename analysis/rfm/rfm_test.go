@@ -171,3 +171,30 @@ func BenchmarkRFM(b *testing.B) {
 		}
 	}
 }
+
+// Equal spends reached by different sums compare equal, so the documented
+// tie-break by customer id decides, not the last bit of a float.
+func TestEqualSpendTiesBreakByID(t *testing.T) {
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	var ps []Purchase
+	// 0.1 + 0.2 != 0.3 in floating point; both customers spent 0.3.
+	ps = append(ps, Purchase{Customer: "b", Time: day, Amount: 0.1}, Purchase{Customer: "b", Time: day, Amount: 0.2},
+		Purchase{Customer: "a", Time: day, Amount: 0.3})
+	for i := 0; i < 8; i++ {
+		ps = append(ps, Purchase{Customer: fmt.Sprintf("z%d", i), Time: day, Amount: float64(10 + i)})
+	}
+	res, err := Compute(ps, Options{AsOf: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]Customer{}
+	for _, c := range res.Customers {
+		m[c.ID] = c
+	}
+	if m["a"].Monetary != m["b"].Monetary {
+		t.Fatalf("spend a %v, b %v", m["a"].Monetary, m["b"].Monetary)
+	}
+	if m["a"].M > m["b"].M {
+		t.Fatalf("equal spend: a scored %d above b's %d; ties rank by id", m["a"].M, m["b"].M)
+	}
+}
