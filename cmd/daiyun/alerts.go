@@ -94,16 +94,8 @@ func newAlertsExportCmd(m *Main) *cobra.Command {
 		Use:   "export",
 		Short: "Write every rule as YAML (the form `alerts apply` reads)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
-			if _, err := cat.SeedAlertRules(ctx, alerting.Defaults()); err != nil {
-				return err
-			}
-			rules, err := cat.AlertRules(ctx)
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
+			rules, err := seededRules(ctx, cat)
 			if err != nil {
 				return err
 			}
@@ -116,7 +108,7 @@ func newAlertsExportCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return os.WriteFile(output, b, 0o644)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
 	return cmd
@@ -128,16 +120,8 @@ func newAlertsRulesCmd(m *Main) *cobra.Command {
 		Use:   "rules",
 		Short: "List the alert rules",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
-			if _, err := cat.SeedAlertRules(ctx, alerting.Defaults()); err != nil {
-				return err
-			}
-			rules, err := cat.AlertRules(ctx)
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
+			rules, err := seededRules(ctx, cat)
 			if err != nil {
 				return err
 			}
@@ -152,7 +136,7 @@ func newAlertsRulesCmd(m *Main) *cobra.Command {
 					r.Grain, strconv.Itoa(r.Periods), strconv.FormatBool(r.Enabled)})
 			}
 			return emit(cmd, format, nonNilRules(rules), t)
-		},
+		}),
 	}
 	addFormat(cmd, &format)
 	return cmd
@@ -309,12 +293,7 @@ func newAlertsListCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List alerts (the inbox)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			f := catalog.AlertFilter{State: state, Level: level, Colour: colour}
 			if client != "" {
 				c, err := cat.FindClient(ctx, client)
@@ -331,7 +310,7 @@ func newAlertsListCmd(m *Main) *cobra.Command {
 				as = []alerting.Alert{}
 			}
 			return emit(cmd, format, as, alertRows(as))
-		},
+		}),
 	}
 	addFormat(cmd, &format)
 	cmd.Flags().StringVar(&state, "state", "open", "open (open and acknowledged), acknowledged, resolved, or empty for all")
@@ -505,19 +484,14 @@ escalates unacknowledged level-2/3 alerts past their deadline and, from 01:00 UT
 sends each user the daily digest. Safe to run again: a message already sent for an
 alert transition is not sent twice.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			st, err := m.dispatcher(cat).Run(ctx)
 			if err != nil {
 				return err
 			}
 			return emit(cmd, format, st, table{[]string{"escalated", "events", "sent", "skipped", "failed", "digests"},
 				[][]string{{strconv.Itoa(st.Escalated), strconv.Itoa(st.Events), strconv.Itoa(st.Sent), strconv.Itoa(st.Skipped), strconv.Itoa(st.Failed), strconv.Itoa(st.Digests)}}})
-		},
+		}),
 	}
 	addFormat(cmd, &format)
 	return cmd
@@ -530,12 +504,7 @@ func newAlertsChannelCmd(m *Main) *cobra.Command {
 		Use:   "channel-add",
 		Short: "Add a webhook channel: webhook (generic JSON), wecom, dingtalk, feishu or slack",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			if client != "" {
 				c, err := cat.FindClient(ctx, client)
 				if err != nil {
@@ -548,7 +517,7 @@ func newAlertsChannelCmd(m *Main) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "channel %d (%s) added\n", ch.ID, ch.Name)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&client, "client", "", "the client whose alerts go there (default: every alert of the agency)")
 	cmd.Flags().StringVar(&ch.Name, "name", "", "a unique name")
@@ -589,4 +558,12 @@ func (m *Main) alertOnce(ctx context.Context, day daiyun.Date) error {
 	}
 	_, err = m.dispatcher(cat).Run(ctx)
 	return err
+}
+
+// seededRules installs the default rules once, then lists every rule.
+func seededRules(ctx context.Context, cat *catalog.Store) ([]alerting.Rule, error) {
+	if _, err := cat.SeedAlertRules(ctx, alerting.Defaults()); err != nil {
+		return nil, err
+	}
+	return cat.AlertRules(ctx)
 }

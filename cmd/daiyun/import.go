@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 
 	"io"
@@ -41,12 +42,7 @@ into a shop. The format, encoding and delimiter are recognised; rows that cannot
 are quarantined with their reason (see 'daiyun import quarantine'). Replaying a file changes
 nothing. The exit status is non-zero only when nothing could be read.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := cat.FindClient(ctx, client)
 			if err != nil {
 				return err
@@ -102,7 +98,7 @@ nothing. The exit status is non-zero only when nothing could be read.`,
 				return exitError{code: 2, err: daiyun.Errorf(daiyun.EINVALID, "nothing could be read from %s", args[0])}
 			}
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&client, "client", "", "client name or id")
@@ -159,12 +155,7 @@ func newImportListCmd(m *Main) *cobra.Command {
 		Use:   "list",
 		Short: "List import runs, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			var id int64
 			if client != "" {
 				c, err := cat.FindClient(ctx, client)
@@ -182,7 +173,7 @@ func newImportListCmd(m *Main) *cobra.Command {
 				t.rows = append(t.rows, []string{r.ID, strconv.FormatInt(r.ClientID, 10), strconv.FormatInt(r.ShopID, 10), r.File, r.Source, r.Status, r.Fixes, r.StartedAt.Format("2006-01-02 15:04:05")})
 			}
 			return emit(cmd, format, nonNil(rs), t)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&client, "client", "", "only this client's imports")
 	addFormat(cmd, &format)
@@ -196,12 +187,7 @@ func newImportQuarantineCmd(m *Main) *cobra.Command {
 		Use:   "quarantine IMPORT_ID",
 		Short: "Show an import's quarantined rows, or --csv to write them back as a file to correct and import with --fixes",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			if csvOut {
 				svc := &imports.Service{Catalog: cat}
 				return svc.WriteQuarantineCSV(ctx, cmd.OutOrStdout(), args[0])
@@ -218,7 +204,7 @@ func newImportQuarantineCmd(m *Main) *cobra.Command {
 				t.rows = append(t.rows, []string{r.File, strconv.Itoa(r.Row), r.Column, r.Value, r.Reason, r.Status})
 			}
 			return emit(cmd, format, nonNil(rows), t)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&csvOut, "csv", false, "write the open rows as a CSV with the original header")
 	addFormat(cmd, &format)
@@ -232,12 +218,7 @@ func newHealthCmd(m *Main) *cobra.Command {
 		Use:   "health --client C",
 		Short: "Data health per shop and source: last day, missing days, reconciliation failures, quarantined rows",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
-			cat, err := m.Catalog(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			c, err := cat.FindClient(ctx, client)
 			if err != nil {
 				return err
@@ -258,7 +239,7 @@ func newHealthCmd(m *Main) *cobra.Command {
 				}
 			}
 			return emit(cmd, format, nonNil(hs), t)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&client, "client", "", "client name or id")
 	cmd.Flags().IntVar(&days, "days", 90, "window in days")
