@@ -234,7 +234,9 @@ func TestAnalysesPageInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "analyst@test.local"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
 		chromedp.Click(chromedp.CSS(`#login-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`h1`)),
+		// The header's nav exists only once logged in; the login page has an
+		// h1 too, and navigating before its redirect lands aborts it.
+		chromedp.WaitVisible(chromedp.CSS(`header nav`)),
 		chromedp.Navigate(fmt.Sprintf("%s/clients/%d/analyses", e.srv.URL, e.a.ID)),
 		chromedp.WaitVisible(chromedp.CSS(`#an-form`)),
 	)

@@ -183,7 +183,9 @@ func TestBrowserWorkspaceMatchesAPI(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "manager_a@test.local"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
 		chromedp.Click(chromedp.CSS(`#login-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`main h1`)),
+		// The header's nav exists only once logged in; the login page has an
+		// h1 too, and navigating before its redirect lands aborts it.
+		chromedp.WaitVisible(chromedp.CSS(`header nav`)),
 		chromedp.Navigate(fmt.Sprintf("%s/clients/%d?from=2026-10-01&to=2026-10-31", e.srv.URL, e.a.ID)),
 		chromedp.WaitVisible(card),
 	)

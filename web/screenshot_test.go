@@ -25,7 +25,9 @@ func TestScreenshot(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), os.Getenv("DAIYUN_SCREENSHOT_USER")),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), os.Getenv("DAIYUN_SCREENSHOT_PASSWORD")),
 		chromedp.Click(chromedp.CSS(`#login-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`main h1`)),
+		// The header's nav exists only once logged in; the login page has an
+		// h1 too, and navigating before its redirect lands aborts it.
+		chromedp.WaitVisible(chromedp.CSS(`header nav`)),
 		chromedp.Navigate(url),
 		chromedp.WaitVisible(chromedp.CSS(`main h1`)),
 		chromedp.Sleep(1500*time.Millisecond), // let the charts draw
