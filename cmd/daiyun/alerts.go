@@ -333,13 +333,8 @@ func newAlertsShowCmd(m *Main) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show an alert with its comments and delivery log (JSON)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			id, err := alertID(args[0])
-			if err != nil {
-				return err
-			}
-			cat, err := m.Catalog(ctx)
 			if err != nil {
 				return err
 			}
@@ -356,7 +351,7 @@ func newAlertsShowCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, "json", map[string]any{"alert": a, "comments": cs, "deliveries": ds}, nil)
-		},
+		}),
 	}
 }
 
@@ -366,13 +361,8 @@ func newAlertsAckCmd(m *Main) *cobra.Command {
 		Use:   "ack ID",
 		Short: "Acknowledge an open alert (stops its escalation)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			id, err := alertID(args[0])
-			if err != nil {
-				return err
-			}
-			cat, err := m.Catalog(ctx)
 			if err != nil {
 				return err
 			}
@@ -381,7 +371,7 @@ func newAlertsAckCmd(m *Main) *cobra.Command {
 				return err
 			}
 			return emit(cmd, format, a, alertRows([]alerting.Alert{a}))
-		},
+		}),
 	}
 	addFormat(cmd, &format)
 	return cmd
@@ -435,13 +425,8 @@ func newAlertsCommentCmd(m *Main) *cobra.Command {
 		Use:   "comment ID",
 		Short: "Add a comment to an alert",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := system(cmd.Context())
+		RunE: m.withCatalog(func(ctx context.Context, cat *catalog.Store, cmd *cobra.Command, args []string) error {
 			id, err := alertID(args[0])
-			if err != nil {
-				return err
-			}
-			cat, err := m.Catalog(ctx)
 			if err != nil {
 				return err
 			}
@@ -451,7 +436,7 @@ func newAlertsCommentCmd(m *Main) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "comment %d added to alert %d\n", c.ID, id)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&body, "body", "", "the comment")
 	return cmd
