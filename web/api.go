@@ -100,6 +100,7 @@ func (s *Server) registerAPI() {
 	s.registerAnalyses()
 	s.registerAlerts()
 	s.registerConnectors()
+	s.registerExperiments()
 }
 
 func nonNil[T any](s []T) []T {

@@ -5,7 +5,8 @@
 // relative lift, and sample-size planning. The numbers match R's prop.test
 // and power.prop.test.
 //
-// It holds no experiment registry and reads no files.
+// It reads no files and keeps no experiments: the registry that runs these
+// tests on warehouse events is analysis/experiment.
 package abtest
 
 import (
