@@ -1,6 +1,8 @@
 package alerting
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -147,16 +149,66 @@ var ChannelKinds = []string{ChannelWebhook, ChannelWeCom, ChannelDingTalk, Chann
 
 // Channel is a webhook alerts are posted to: a client's (only that
 // client's alerts) or the agency's (ClientID 0: every alert).
+//
+// The URL (robot URLs carry their access token) and the secret are
+// write-only: they never leave the server in JSON; View shows a redacted
+// URL and fingerprints instead.
 type Channel struct {
 	ID       int64  `json:"id"`
 	ClientID int64  `json:"client_id,omitempty"`
 	Name     string `json:"name"`
 	Kind     string `json:"kind"`
-	URL      string `json:"url"`
+	URL      string `json:"-"`
 	// Secret signs DingTalk robot calls (the "加签" variant).
-	Secret   string `json:"secret,omitempty"`
+	Secret   string `json:"-"`
 	MinLevel int    `json:"min_level"`
 	Lang     string `json:"lang"`
+	// Disabled channels are kept but get nothing.
+	Disabled bool `json:"disabled"`
+}
+
+// ChannelView is a channel as people see it: the URL's scheme and host
+// only, and fingerprints of the URL and the secret (the first 8 bytes of
+// their SHA-256, hex) to tell which one is set without showing it.
+type ChannelView struct {
+	Channel
+	Host              string `json:"host"`
+	URLFingerprint    string `json:"url_fingerprint"`
+	SecretFingerprint string `json:"secret_fingerprint,omitempty"`
+}
+
+// View returns the channel without its URL and secret.
+func (c Channel) View() ChannelView {
+	v := ChannelView{Channel: c, URLFingerprint: Fingerprint(c.URL), SecretFingerprint: Fingerprint(c.Secret)}
+	if u, err := url.Parse(c.URL); err == nil {
+		v.Host = u.Scheme + "://" + u.Host
+	}
+	return v
+}
+
+// Fingerprint is "sha256:" and the first 8 bytes of the SHA-256 of a
+// secret in hex; empty for an empty secret.
+func Fingerprint(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(secret))
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
+
+// SMTPSettings is the agency's mail server for alert e-mail (the
+// environment's DAIYUN_SMTP_* when none is stored). The password is
+// write-only: PasswordFingerprint stands for it.
+type SMTPSettings struct {
+	Addr                string    `json:"addr"`
+	From                string    `json:"from"`
+	Username            string    `json:"username,omitempty"`
+	Password            string    `json:"-"`
+	PasswordFingerprint string    `json:"password_fingerprint,omitempty"`
+	UpdatedAt           time.Time `json:"updated_at,omitzero"`
+	// Source says where the settings come from: "catalog", "environment"
+	// or "" (none: no e-mail is sent).
+	Source string `json:"source"`
 }
 
 // Recipient is a user a message goes to, with the actor they read as (so

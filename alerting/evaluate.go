@@ -3,6 +3,7 @@ package alerting
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -118,25 +119,42 @@ func (e *Evaluator) Evaluate(ctx context.Context, rules []Rule, asOf daiyun.Date
 		}
 	}
 	out := &Outcome{AsOf: asOf, Firing: []Firing{}}
-	for _, r := range rules {
+	// Rules are independent reads: they run side by side (one per core),
+	// and their results are merged in rule order, so the outcome is the
+	// same as one after the other.
+	type result struct {
+		fires   []Firing
+		cleared []Key
+		err     *RuleError
+	}
+	results := make([]result, len(rules))
+	parallel(len(rules), func(i int) {
+		r := rules[i]
 		if !r.Enabled {
-			continue
+			return
 		}
 		if err := r.Validate(); err != nil {
-			out.Errors = append(out.Errors, RuleError{r.Name, daiyun.ErrorMessage(err)})
-			continue
+			results[i].err = &RuleError{r.Name, daiyun.ErrorMessage(err)}
+			return
 		}
 		units := r.units(shops)
 		if len(units) == 0 {
-			continue
+			return
 		}
 		fires, cleared, err := e.rule(ctx, r, units, asOf)
 		if err != nil {
-			out.Errors = append(out.Errors, RuleError{r.Name, daiyun.ErrorMessageOrText(err)})
+			results[i].err = &RuleError{r.Name, daiyun.ErrorMessageOrText(err)}
+			return
+		}
+		results[i].fires, results[i].cleared = fires, cleared
+	})
+	for _, res := range results {
+		if res.err != nil {
+			out.Errors = append(out.Errors, *res.err)
 			continue
 		}
-		out.Firing = append(out.Firing, fires...)
-		out.Cleared = append(out.Cleared, cleared...)
+		out.Firing = append(out.Firing, res.fires...)
+		out.Cleared = append(out.Cleared, res.cleared...)
 	}
 	sort.SliceStable(out.Firing, func(i, j int) bool {
 		a, b := out.Firing[i], out.Firing[j]
@@ -553,7 +571,36 @@ func (e *Evaluator) forecastBand(ctx context.Context, r Rule, units []unit, asOf
 	for i := range out {
 		out[i] = map[string]obs{}
 	}
+	// The series are per scope, so the shops can be read and fitted in
+	// parts side by side (one per core); the parts are merged after.
+	var parts []group
 	for _, g := range currencyGroups(units) {
+		parts = append(parts, g.split(bandParts(len(g.units)))...)
+	}
+	found := make([][]map[string]obs, len(parts))
+	errs := make([]error, len(parts))
+	parallel(len(parts), func(i int) {
+		found[i], errs[i] = e.bandPart(ctx, r, parts[i], dim, from, asOf, hist, n, minLevel)
+	})
+	for i := range parts {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for p := range n {
+			maps.Copy(out[p], found[i][p])
+		}
+	}
+	return out, nil
+}
+
+// bandPart reads one part of the shops by day and checks each series
+// against its forecast band (see forecastBand).
+func (e *Evaluator) bandPart(ctx context.Context, r Rule, g group, dim string, from, asOf daiyun.Date, hist, n int, minLevel float64) ([]map[string]obs, error) {
+	out := make([]map[string]obs, n)
+	for i := range out {
+		out[i] = map[string]obs{}
+	}
+	{
 		req := metrics.Request{KPIs: []string{r.KPI}, Dimensions: []string{dim}, Grain: metrics.GrainDay, From: from, To: asOf, Currency: g.currency}
 		if r.By != "" {
 			req.Dimensions = append(req.Dimensions, r.By)

@@ -326,7 +326,17 @@ func (s *Store) fire(ctx context.Context, tx *sql.Tx, f alerting.Firing, r alert
 	if err != nil {
 		return false, false, err
 	}
-	return true, true, s.event(ctx, tx, id, f.ClientID, alerting.EventOpened, 0)
+	if err := s.event(ctx, tx, id, f.ClientID, alerting.EventOpened, 0); err != nil {
+		return false, false, err
+	}
+	// A level-3 alert starts its emergency playbook when it opens (a
+	// re-fire updates the open alert above and starts nothing).
+	if f.Level == 3 && r.Playbook != "" {
+		if err := s.startPlaybook(ctx, tx, id, f.ClientID, r.Playbook, now); err != nil {
+			return false, false, err
+		}
+	}
+	return true, true, nil
 }
 
 func nullFloat(v *float64) any {

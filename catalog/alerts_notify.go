@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strings"
@@ -276,7 +277,7 @@ func (s *Store) AlertChannels(ctx context.Context, clientID int64) ([]alerting.C
 		where += " AND (client_id IS NULL OR client_id = $1)"
 		args = append(args, clientID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(client_id, 0), name, kind, url, secret, min_level, lang FROM alert_channels WHERE `+where+` ORDER BY id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(client_id, 0), name, kind, url, secret, min_level, lang, disabled FROM alert_channels WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: alert channels: %w", err)
 	}
@@ -284,7 +285,7 @@ func (s *Store) AlertChannels(ctx context.Context, clientID int64) ([]alerting.C
 	out := []alerting.Channel{}
 	for rows.Next() {
 		var c alerting.Channel
-		if err := rows.Scan(&c.ID, &c.ClientID, &c.Name, &c.Kind, &c.URL, &c.Secret, &c.MinLevel, &c.Lang); err != nil {
+		if err := rows.Scan(&c.ID, &c.ClientID, &c.Name, &c.Kind, &c.URL, &c.Secret, &c.MinLevel, &c.Lang, &c.Disabled); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -341,4 +342,179 @@ func (s *Store) PutAlertChannel(ctx context.Context, c *alerting.Channel) error 
 // digest reads it as each recipient).
 func (s *Store) OpenAlertsFor(ctx context.Context) ([]alerting.Alert, error) {
 	return s.Alerts(ctx, AlertFilter{State: alerting.StateOpen, Limit: 500})
+}
+
+// AlertChannel returns one channel the actor may see (staff: the agency's
+// channels only for those who see every client).
+func (s *Store) AlertChannel(ctx context.Context, id int64) (alerting.Channel, error) {
+	cs, err := s.AlertChannels(ctx, 0)
+	if err != nil {
+		return alerting.Channel{}, err
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return alerting.Channel{}, notFound("channel", id)
+}
+
+// mustManageChannel fails unless the actor may change the channel: an
+// admin or director for the agency's, staff who see the client for a
+// client's.
+func mustManageChannel(ctx context.Context, c alerting.Channel) error {
+	a := daiyun.ActorFrom(ctx)
+	if c.ClientID == 0 && !a.AllClients() {
+		return daiyun.Errorf(daiyun.EFORBIDDEN, "only an admin or director may change the agency's channels")
+	}
+	return nil
+}
+
+// SetAlertChannelDisabled switches a channel off (it gets nothing) or on.
+func (s *Store) SetAlertChannelDisabled(ctx context.Context, id int64, disabled bool) (alerting.Channel, error) {
+	c, err := s.AlertChannel(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if err := mustManageChannel(ctx, c); err != nil {
+		return c, err
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE alert_channels SET disabled=$1 WHERE id=$2`, disabled, id); err != nil {
+		return c, fmt.Errorf("catalog: disable channel: %w", err)
+	}
+	c.Disabled = disabled
+	action := "alert_channel.enable"
+	if disabled {
+		action = "alert_channel.disable"
+	}
+	return c, s.audit(ctx, c.ClientID, action, c.Name)
+}
+
+// DeleteAlertChannel removes a channel.
+func (s *Store) DeleteAlertChannel(ctx context.Context, id int64) error {
+	c, err := s.AlertChannel(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := mustManageChannel(ctx, c); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM alert_channels WHERE id=$1`, id); err != nil {
+		return fmt.Errorf("catalog: delete channel: %w", err)
+	}
+	return s.audit(ctx, c.ClientID, "alert_channel.delete", c.Name)
+}
+
+// RecordTestDelivery logs a test message sent by a person (not the
+// dispatcher): the actor must be allowed to manage the channel (checked
+// by the caller through AlertChannel and mustManageChannel).
+func (s *Store) RecordTestDelivery(ctx context.Context, d alerting.Delivery) (alerting.Delivery, error) {
+	if err := mustStaff(ctx); err != nil {
+		return d, err
+	}
+	if d.At.IsZero() {
+		d.At = s.now()
+	}
+	err := s.db.QueryRowContext(ctx, `INSERT INTO alert_deliveries (alert_id, client_id, idem_key, channel, target, attempt, status, error, at)
+		VALUES (NULL,$1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, nullID(d.ClientID), d.Key, d.Channel, d.Target, d.Attempt, d.Status, d.Error, d.At).Scan(&d.ID)
+	if err != nil {
+		return d, fmt.Errorf("catalog: record test delivery: %w", err)
+	}
+	return d, nil
+}
+
+// ChannelDeliveries is the latest delivery log of a channel (its test
+// sends and its alert messages), newest first.
+func (s *Store) ChannelDeliveries(ctx context.Context, c alerting.Channel, limit int) ([]alerting.Delivery, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	return s.deliveries(ctx, `channel=$1 AND target=$2`, limit, c.Kind, c.Name)
+}
+
+// SMTPDeliveries is the latest e-mail delivery log (admins and directors).
+func (s *Store) SMTPDeliveries(ctx context.Context, limit int) ([]alerting.Delivery, error) {
+	if err := mustAll(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	return s.deliveries(ctx, `channel=$1`, limit, alerting.ChannelEmail)
+}
+
+func (s *Store) deliveries(ctx context.Context, where string, limit int, args ...any) ([]alerting.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(alert_id, 0), COALESCE(client_id, 0), idem_key, channel, target, attempt, status, error, at
+		FROM alert_deliveries WHERE `+where+` ORDER BY id DESC LIMIT `+fmt.Sprint(limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []alerting.Delivery{}
+	for rows.Next() {
+		var d alerting.Delivery
+		if err := rows.Scan(&d.ID, &d.AlertID, &d.ClientID, &d.Key, &d.Channel, &d.Target, &d.Attempt, &d.Status, &d.Error, &d.At); err != nil {
+			return nil, err
+		}
+		d.At = d.At.UTC()
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// SMTPSettings returns the stored SMTP settings (admins, directors and
+// the system); ok is false when none are stored.
+func (s *Store) SMTPSettings(ctx context.Context) (alerting.SMTPSettings, bool, error) {
+	var st alerting.SMTPSettings
+	if err := mustAll(ctx); err != nil {
+		return st, false, err
+	}
+	err := s.db.QueryRowContext(ctx, `SELECT addr, from_addr, username, password, updated_at FROM alert_smtp WHERE id=1`).
+		Scan(&st.Addr, &st.From, &st.Username, &st.Password, &st.UpdatedAt)
+	if isNoRows(err) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, fmt.Errorf("catalog: smtp settings: %w", err)
+	}
+	st.UpdatedAt, st.Source = st.UpdatedAt.UTC(), "catalog"
+	st.PasswordFingerprint = alerting.Fingerprint(st.Password)
+	return st, true, nil
+}
+
+// PutSMTPSettings stores the agency's SMTP settings (admins and
+// directors). An empty password keeps the stored one unless clear is set.
+func (s *Store) PutSMTPSettings(ctx context.Context, st alerting.SMTPSettings, clearPassword bool) (alerting.SMTPSettings, error) {
+	if err := mustAll(ctx); err != nil {
+		return st, err
+	}
+	if err := mustStaff(ctx); err != nil {
+		return st, err
+	}
+	host, port, ok := strings.Cut(st.Addr, ":")
+	if !ok || host == "" || port == "" {
+		return st, daiyun.Errorf(daiyun.EINVALID, "smtp addr %q is not host:port", st.Addr)
+	}
+	if _, err := mail.ParseAddress(st.From); err != nil {
+		return st, daiyun.Errorf(daiyun.EINVALID, "smtp from %q is not an e-mail address", st.From)
+	}
+	if st.Password == "" && !clearPassword {
+		if old, found, err := s.SMTPSettings(ctx); err != nil {
+			return st, err
+		} else if found {
+			st.Password = old.Password
+		}
+	}
+	now := s.now()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO alert_smtp (id, addr, from_addr, username, password, updated_at) VALUES (1,$1,$2,$3,$4,$5)
+		ON CONFLICT (id) DO UPDATE SET addr=excluded.addr, from_addr=excluded.from_addr, username=excluded.username, password=excluded.password, updated_at=excluded.updated_at`,
+		st.Addr, st.From, st.Username, st.Password, now)
+	if err != nil {
+		return st, fmt.Errorf("catalog: put smtp settings: %w", err)
+	}
+	if err := s.audit(ctx, 0, "alert_smtp.put", st.Addr); err != nil {
+		return st, err
+	}
+	st, _, err = s.SMTPSettings(ctx)
+	return st, err
 }

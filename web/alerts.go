@@ -48,6 +48,8 @@ type alertDetail struct {
 	Comments   []alerting.Comment  `json:"comments"`
 	Deliveries []alerting.Delivery `json:"deliveries,omitempty"`
 	Lineage    string              `json:"lineage,omitempty"`
+	// Playbook is the emergency playbook run a level-3 alert started.
+	Playbook *alerting.PlaybookRun `json:"playbook,omitempty"`
 }
 
 func (s *Server) alertDetail(ctx context.Context, id int64) (alertDetail, error) {
@@ -57,6 +59,13 @@ func (s *Server) alertDetail(ctx context.Context, id int64) (alertDetail, error)
 	}
 	d := alertDetail{Alert: a, Lineage: alerting.LineagePath(a)}
 	if d.Comments, err = s.Catalog.AlertComments(ctx, id); err != nil {
+		return d, err
+	}
+	switch run, err := s.Catalog.PlaybookRunForAlert(ctx, id); daiyun.ErrorCode(err) {
+	case "":
+		d.Playbook = &run
+	case daiyun.ENOTFOUND:
+	default:
 		return d, err
 	}
 	if daiyun.ActorFrom(ctx).IsStaff() {
@@ -253,6 +262,8 @@ func (s *Server) registerAlerts() {
 			return nil, s.failOrNil(ctx, s.Catalog.DeleteAlertRule(ctx, in.Name))
 		})
 
+	s.registerPlaybooks()
+	s.registerChannels()
 	s.page("GET /alerts", s.requireLogin(s.alertsPage))
 	s.page("GET /alerts/rules", s.requireLogin(s.alertRulesPage))
 	s.page("POST /alerts/rules", s.requireLogin(s.alertRulesApply))
@@ -376,7 +387,9 @@ type alertPageData struct {
 	Client  string
 	IsStaff bool
 	CanNote bool
-	Error   string
+	// IsManager: the client's manager, who ticks client-manager steps.
+	IsManager bool
+	Error     string
 }
 
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
@@ -392,7 +405,8 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := daiyun.ActorFrom(ctx)
-	data := alertPageData{alertDetail: d, IsStaff: a.IsStaff(), CanNote: a.IsStaff() || a.Role == daiyun.RoleClientManager, Error: r.URL.Query().Get("error")}
+	data := alertPageData{alertDetail: d, IsStaff: a.IsStaff(), CanNote: a.IsStaff() || a.Role == daiyun.RoleClientManager,
+		IsManager: a.Role == daiyun.RoleClientManager, Error: r.URL.Query().Get("error")}
 	if c, err := s.Catalog.Client(ctx, d.Alert.ClientID); err == nil {
 		data.Client = c.Name
 	}

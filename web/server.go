@@ -20,6 +20,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/alerting/notify"
 	"github.com/daiyun/daiyun/catalog"
 	"github.com/daiyun/daiyun/metrics"
 	"github.com/daiyun/daiyun/warehouse"
@@ -48,6 +49,9 @@ type Server struct {
 	// Collectors are extra Prometheus collectors served on /metrics (the
 	// warehouse query timings, jobs).
 	Collectors []prometheus.Collector
+	// Notifier sends the test messages of the channels page and API (with
+	// the environment's SMTP settings); nil: one over the catalog alone.
+	Notifier *notify.Dispatcher
 
 	sessions *scs.SessionManager
 	api      huma.API

@@ -93,6 +93,11 @@ func (d *Dispatcher) Run(ctx context.Context) (DispatchStats, error) {
 	d.defaults()
 	ctx = daiyun.WithActor(ctx, daiyun.SystemActor)
 	var st DispatchStats
+	smtp, err := d.MailServer(ctx)
+	if err != nil {
+		return st, err
+	}
+	d.SMTP = smtp
 	if err := d.escalate(ctx, &st); err != nil {
 		return st, err
 	}
@@ -232,7 +237,7 @@ func (d *Dispatcher) send(ctx context.Context, ev alerting.Event, st *DispatchSt
 		level = 3 // budget colours go to every channel
 	}
 	for _, ch := range chans {
-		if (ch.ClientID != 0 && ch.ClientID != a.ClientID) || level < ch.MinLevel {
+		if ch.Disabled || (ch.ClientID != 0 && ch.ClientID != a.ClientID) || level < ch.MinLevel {
 			continue
 		}
 		msg := Render(d.BaseURL, ch.Lang, ev.Kind, ev.Key, a, c.Name)

@@ -32,6 +32,9 @@ func (m *Main) alerting(ctx context.Context) (*catalog.Store, *alerting.Service,
 	if _, err := cat.SeedAlertRules(system(ctx), alerting.Defaults()); err != nil {
 		return nil, nil, err
 	}
+	if _, err := cat.SeedPlaybooks(system(ctx), alerting.DefaultPlaybooks()); err != nil {
+		return nil, nil, err
+	}
 	ev := &alerting.Evaluator{Metrics: newMetrics(cat, wh), Warehouse: wh, Contracts: cat}
 	return cat, &alerting.Service{Store: cat, Evaluator: ev}, nil
 }

@@ -110,7 +110,7 @@ func (m *Main) Server(ctx context.Context) (*web.Server, error) {
 	return &web.Server{
 		Catalog: cat, Warehouse: wh, Metrics: ms, KPIs: web.MetricsKPIs{Service: ms}, Logger: m.Logger,
 		BaseURL: m.Config.BaseURL, SecureCookies: m.Config.SecureCookies || m.flagCfg.SecureCookies,
-		Collectors: []prometheus.Collector{queries},
+		Collectors: []prometheus.Collector{queries}, Notifier: m.dispatcher(cat),
 	}, nil
 }
 
