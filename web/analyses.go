@@ -89,6 +89,7 @@ type exportOut struct {
 // single line, the analyses pages.
 func (s *Server) registerAnalyses() {
 	s.registerAnalysesUI()
+	s.registerAnalysesByShop()
 	huma.Register(s.api, op("run-analysis", http.MethodPost, "/api/v1/analyses/{kind}",
 		"Run an analysis on a client's warehouse data (funnel, retention, cohort, rfm, clv, attribution, paths, forecast)", "analyses"),
 		func(ctx context.Context, in *analysisIn) (*body[*source.Analysis], error) {

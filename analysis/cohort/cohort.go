@@ -3,7 +3,11 @@
 // month the customers of the cohort who bought again, their share of the
 // cohort and the revenue they brought.
 //
-// The package takes plain purchases; it reads no files and knows no storage.
+// Compute takes plain purchases (the file door). Build takes the same
+// figures already aggregated per cohort and month (the warehouse door
+// aggregates in SQL); Compute aggregates in Go and then calls Build, so
+// both doors assemble the table with the same code. The package reads no
+// files and knows no storage.
 package cohort
 
 import (
@@ -60,10 +64,84 @@ type Month struct {
 	Customers int      `json:"customers"`
 	Share     *float64 `json:"share"`
 	Orders    int      `json:"orders"`
-	Revenue   float64  `json:"revenue"`
+	// Revenue is the sum of the month's amounts, added in exact millionths
+	// so it does not depend on the order of the purchases.
+	Revenue float64 `json:"revenue"`
 }
 
-// Compute builds the cohort table.
+// MaxAmount is the largest amount a purchase may have: amounts are added
+// in millionths in an int64.
+const MaxAmount = 1e12
+
+// MonthIndex numbers calendar months: year·12 + month − 1.
+func MonthIndex(year int, month time.Month) int { return year*12 + int(month) - 1 }
+
+// Cell is one cohort's activity in one month, aggregated over purchases:
+// the input of Build.
+type Cell struct {
+	// Cohort and Month are month indexes (MonthIndex); Month ≥ Cohort.
+	Cohort, Month int
+	// Customers of the cohort who bought in Month; Orders, their orders in
+	// it; Revenue, the sum of their amounts in millionths.
+	Customers, Orders int
+	Revenue           int64
+	// Repeaters, in the cell where Month = Cohort, are the cohort's
+	// customers with at least two orders by the end of the table; other
+	// cells leave it 0.
+	Repeaters int
+}
+
+// Build assembles the table from cells: every month from the earliest
+// cohort to last (a month index) is a cohort, empty ones included. A
+// cohort's size is its customers in its own month (every member bought
+// then). Cells must not repeat a (Cohort, Month) pair.
+func Build(cells []Cell, last int) (*Result, error) {
+	first := math.MaxInt
+	for _, c := range cells {
+		if c.Month < c.Cohort || c.Month > last {
+			return nil, daiyun.Errorf(daiyun.EINVALID, "cohort cell %s/%s: outside the table ending %s", monthName(c.Cohort), monthName(c.Month), monthName(last))
+		}
+		first = min(first, c.Cohort)
+	}
+	if first == math.MaxInt {
+		return nil, daiyun.Errorf(daiyun.EINVALID, "the input has no purchases")
+	}
+	n := last - first + 1
+	res := &Result{Cohorts: make([]Cohort, n)}
+	revenue := make([][]int64, n)
+	for i := range res.Cohorts {
+		res.Cohorts[i] = Cohort{Month: monthName(first + i), Months: make([]Month, n-i)}
+		for k := range res.Cohorts[i].Months {
+			res.Cohorts[i].Months[k] = Month{Offset: k, Month: monthName(first + i + k)}
+		}
+		revenue[i] = make([]int64, n-i)
+	}
+	for _, c := range cells {
+		co := &res.Cohorts[c.Cohort-first]
+		m := &co.Months[c.Month-c.Cohort]
+		m.Customers += c.Customers
+		m.Orders += c.Orders
+		revenue[c.Cohort-first][c.Month-c.Cohort] += c.Revenue
+		co.RepeatCustomers += c.Repeaters
+	}
+	for i := range res.Cohorts {
+		co := &res.Cohorts[i]
+		for k := range co.Months {
+			co.Months[k].Revenue = float64(revenue[i][k]) / 1e6
+		}
+		co.Size = co.Months[0].Customers
+		if co.Size == 0 {
+			continue
+		}
+		co.RepeatRate = ratio(co.RepeatCustomers, co.Size)
+		for k := range co.Months {
+			co.Months[k].Share = ratio(co.Months[k].Customers, co.Size)
+		}
+	}
+	return res, nil
+}
+
+// Compute builds the cohort table from purchases.
 func Compute(ps []Purchase, o Options) (*Result, error) {
 	if len(ps) == 0 {
 		return nil, daiyun.Errorf(daiyun.EINVALID, "the input has no purchases")
@@ -82,7 +160,7 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 	}
 	monthIndex := func(t time.Time) int {
 		y, m, _ := t.In(loc).Date()
-		return y*12 + int(m) - 1
+		return MonthIndex(y, m)
 	}
 	type cust struct {
 		first  int
@@ -96,8 +174,8 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 	pc := make([]int32, len(ps)) // customer index, -1 when after To
 	pm := make([]int32, len(ps)) // month index
 	for i, p := range ps {
-		if p.Amount < 0 || math.IsNaN(p.Amount) || math.IsInf(p.Amount, 0) {
-			return nil, daiyun.Errorf(daiyun.EINVALID, "purchase %d (customer %s): amount %v is not a finite non-negative number", i+1, p.Customer, p.Amount)
+		if p.Amount < 0 || p.Amount > MaxAmount || math.IsNaN(p.Amount) {
+			return nil, daiyun.Errorf(daiyun.EINVALID, "purchase %d (customer %s): amount %v is not a number from 0 to %g", i+1, p.Customer, p.Amount, MaxAmount)
 		}
 		if p.Time.After(to) {
 			pc[i] = -1
@@ -120,12 +198,13 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 	for _, c := range custs {
 		first = min(first, c.first)
 	}
+	// cells[cohort][offset], cohorts and months counted from first.
 	n := last - first + 1
-	res := &Result{Cohorts: make([]Cohort, n)}
-	for i := range res.Cohorts {
-		res.Cohorts[i] = Cohort{Month: monthName(first + i), Months: make([]Month, n-i)}
-		for k := range res.Cohorts[i].Months {
-			res.Cohorts[i].Months[k] = Month{Offset: k, Month: monthName(first + i + k)}
+	cells := make([][]Cell, n)
+	for i := range cells {
+		cells[i] = make([]Cell, n-i)
+		for k := range cells[i] {
+			cells[i][k] = Cell{Cohort: first + i, Month: first + i + k}
 		}
 	}
 	// bought records who bought in which month, so each counts once a month.
@@ -142,8 +221,8 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 		}
 		c := &custs[id]
 		mi := int(pm[i])
-		m := &res.Cohorts[c.first-first].Months[mi-c.first]
-		m.Revenue += p.Amount
+		cell := &cells[c.first-first][mi-c.first]
+		cell.Revenue += int64(math.Round(p.Amount * 1e6))
 		newOrder := p.Order == ""
 		if !newOrder {
 			if orderSeen == nil {
@@ -156,33 +235,25 @@ func Compute(ps []Purchase, o Options) (*Result, error) {
 			}
 		}
 		if newOrder {
-			m.Orders++
+			cell.Orders++
 			c.orders++
 		}
 		k := uint64(id)<<32 | uint64(uint32(mi))
 		if _, seen := bought[k]; !seen {
 			bought[k] = struct{}{}
-			m.Customers++
+			cell.Customers++
 		}
 	}
 	for _, c := range custs {
-		co := &res.Cohorts[c.first-first]
-		co.Size++
 		if c.orders >= 2 {
-			co.RepeatCustomers++
+			cells[c.first-first][0].Repeaters++
 		}
 	}
-	for i := range res.Cohorts {
-		co := &res.Cohorts[i]
-		if co.Size == 0 {
-			continue
-		}
-		co.RepeatRate = ratio(co.RepeatCustomers, co.Size)
-		for k := range co.Months {
-			co.Months[k].Share = ratio(co.Months[k].Customers, co.Size)
-		}
+	flat := make([]Cell, 0, n*(n+1)/2)
+	for _, row := range cells {
+		flat = append(flat, row...)
 	}
-	return res, nil
+	return Build(flat, last)
 }
 
 func ratio(a, b int) *float64 {

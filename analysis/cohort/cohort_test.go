@@ -145,3 +145,48 @@ func BenchmarkCohort(b *testing.B) {
 		}
 	}
 }
+
+// Revenue is added in millionths: 0.1 + 0.2 is 0.3 in either order, not
+// 0.30000000000000004.
+func TestRevenueIsExactAndOrderFree(t *testing.T) {
+	a := []Purchase{{"a", ts("2024-01-05"), 0.1, ""}, {"a", ts("2024-01-06"), 0.2, ""}}
+	b := []Purchase{a[1], a[0]}
+	for _, ps := range [][]Purchase{a, b} {
+		r, err := Compute(ps, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Cohorts[0].Months[0].Revenue; got != 0.3 {
+			t.Errorf("revenue %v, want 0.3", got)
+		}
+	}
+}
+
+// Build is what the warehouse door calls with cells aggregated in SQL; it
+// must give Compute's table for the same figures and refuse a cell outside
+// the table.
+func TestBuildFromCells(t *testing.T) {
+	jan, feb, mar := MonthIndex(2024, 1), MonthIndex(2024, 2), MonthIndex(2024, 3)
+	cells := []Cell{
+		{Cohort: jan, Month: jan, Customers: 2, Orders: 2, Revenue: 110e6, Repeaters: 2},
+		{Cohort: jan, Month: feb, Customers: 1, Orders: 2, Revenue: 25e6},
+		{Cohort: jan, Month: mar, Customers: 1, Orders: 1, Revenue: 30e6},
+		{Cohort: feb, Month: feb, Customers: 1, Orders: 1, Revenue: 50e6},
+	}
+	r, err := Build(cells, mar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "2024-01 size=2 repeat=2: [0 2024-01 c=2 o=2 rev=110] [1 2024-02 c=1 o=2 rev=25] [2 2024-03 c=1 o=1 rev=30]\n" +
+		"2024-02 size=1 repeat=0: [0 2024-02 c=1 o=1 rev=50] [1 2024-03 c=0 o=0 rev=0]\n" +
+		"2024-03 size=0 repeat=0: [0 2024-03 c=0 o=0 rev=0]\n"
+	if got := render(r); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := Build(cells, feb); err == nil {
+		t.Error("a cell after the last month accepted")
+	}
+	if _, err := Build(nil, feb); err == nil {
+		t.Error("no cells accepted")
+	}
+}

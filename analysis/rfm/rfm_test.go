@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -196,5 +197,35 @@ func TestEqualSpendTiesBreakByID(t *testing.T) {
 	}
 	if m["a"].M > m["b"].M {
 		t.Fatalf("equal spend: a scored %d above b's %d; ties rank by id", m["a"].M, m["b"].M)
+	}
+}
+
+// Score is what the warehouse door calls with customers aggregated in SQL:
+// the same figures as Compute, in any order, and a customer twice refused.
+func TestScoreEqualsCompute(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	ps := []Purchase{
+		{Customer: "b", Time: day("2024-03-01"), Amount: 10.5}, {Customer: "a", Time: day("2024-02-01"), Amount: 0.29},
+		{Customer: "a", Time: day("2024-03-02"), Amount: 0.01}, {Customer: "c", Time: day("2023-01-01"), Amount: 200000},
+	}
+	asOf := day("2024-03-31")
+	want, err := Compute(ps, Options{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := []Buyer{
+		{ID: "c", Last: day("2023-01-01"), Orders: 1, Spend: 200000e6},
+		{ID: "a", Last: day("2024-03-02"), Orders: 2, Spend: 300000, Spend12m: 300000},
+		{ID: "b", Last: day("2024-03-01"), Orders: 1, Spend: 10.5e6, Spend12m: 10.5e6},
+	}
+	got, err := Score(bs, asOf, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Score %+v\nCompute %+v", got, want)
+	}
+	if _, err := Score(append(bs, bs[0]), asOf, 0); err == nil {
+		t.Error("a customer aggregated twice accepted")
 	}
 }

@@ -13,16 +13,13 @@ import (
 )
 
 func runCohort(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
-	ps, err := l.purchases(ctx, sc)
+	cells, n, err := l.cohortCells(ctx, sc)
 	if err != nil {
 		return err
 	}
-	res.InputRows = len(ps)
-	in := make([]cohort.Purchase, len(ps))
-	for i, p := range ps {
-		in[i] = cohort.Purchase{Customer: p.Customer, Time: p.Time, Amount: p.Amount}
-	}
-	r, err := cohort.Compute(in, cohort.Options{To: sc.end.Add(-1), Loc: sc.loc})
+	res.InputRows = n
+	y, m, _ := sc.end.Add(-1).In(sc.loc).Date()
+	r, err := cohort.Build(cells, cohort.MonthIndex(y, m))
 	if err != nil {
 		return err
 	}
@@ -39,17 +36,14 @@ func runCohort(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
 }
 
 func runRFM(ctx context.Context, l *Loader, sc *scope, res *Analysis) error {
-	ps, err := l.purchases(ctx, sc)
+	y, m, d := sc.req.To.Date()
+	asOf := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	buyers, n, err := l.rfmBuyers(ctx, sc, asOf, rfm.YearBefore(asOf))
 	if err != nil {
 		return err
 	}
-	res.InputRows = len(ps)
-	in := make([]rfm.Purchase, len(ps))
-	for i, p := range ps {
-		in[i] = rfm.Purchase{Customer: p.Customer, Time: p.Time, Amount: p.Amount}
-	}
-	y, m, d := sc.req.To.Date()
-	r, err := rfm.Compute(in, rfm.Options{AsOf: time.Date(y, m, d, 0, 0, 0, 0, sc.loc), VIPThreshold: sc.req.Options.VIPThreshold, Loc: sc.loc})
+	res.InputRows = n
+	r, err := rfm.Score(buyers, asOf, sc.req.Options.VIPThreshold)
 	if err != nil {
 		return err
 	}

@@ -101,6 +101,9 @@ type scope struct {
 	shops    []daiyun.Shop
 	loc      *time.Location
 	currency string // empty when the shops' currencies differ
+	// localDays is true when loc is every shop's own timezone, so the
+	// shop-calendar day columns (paid_day, …) are days in loc.
+	localDays bool
 	// start and end bound UTC timestamps: [from 00:00, to+1 00:00) in loc.
 	start, end time.Time
 }
@@ -141,9 +144,10 @@ func (l *Loader) resolve(ctx context.Context, req Request) (*scope, error) {
 	}
 	sc := &scope{req: req, tenants: tenants, shops: shops, loc: time.UTC, currency: shops[0].Currency}
 	tz := shops[0].Timezone
+	sc.localDays = true
 	for _, s := range shops[1:] {
-		if s.Timezone != tz {
-			tz = "UTC"
+		if s.Timezone != shops[0].Timezone {
+			tz, sc.localDays = "UTC", false
 		}
 		if s.Currency != sc.currency {
 			sc.currency = ""
