@@ -23,10 +23,11 @@ import (
 // --input and prints the same JSON as POST /api/v1/analyses/{kind}.
 type warehouseFlags struct {
 	client, shop, from, to, options, table string
+	byShop                                 bool
 }
 
 // warehouseFlagNames are the flags the warehouse door reads itself.
-var warehouseFlagNames = []string{"client", "shop", "from", "to", "options", "table", "format"}
+var warehouseFlagNames = []string{"client", "shop", "from", "to", "options", "table", "format", "by-shop"}
 
 // withWarehouse adds the warehouse door to an analyze subcommand whose kind
 // runs on warehouse data; the file door is left as it is.
@@ -49,8 +50,14 @@ func withWarehouse(m *Main, cmd *cobra.Command) *cobra.Command {
 	if fl.Lookup("to") == nil {
 		fl.StringVar(&w.to, "to", "", "with --client: last day, YYYY-MM-DD, inclusive")
 	}
+	if slices.Contains(source.ByShopKinds, kind) {
+		fl.BoolVar(&w.byShop, "by-shop", false, "analyse every shop (or --client's shops) on its own, in one warehouse read")
+	}
 	fileDoor := cmd.RunE
 	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if w.byShop {
+			return runByShopAnalysis(m, c, kind, w)
+		}
 		if w.client == "" {
 			if w.shop != "" || w.options != "" || w.table != "" {
 				return daiyun.Errorf(daiyun.EINVALID, "--shop, --options and --table need --client")

@@ -71,6 +71,23 @@ func TestAnalysesWarehouseDoor(t *testing.T) {
 	if !strings.Contains(out, `"input_rows": 3`) && !strings.Contains(out, `"input_rows":3`) {
 		t.Errorf("cohort: %s", out)
 	}
+	// --by-shop: every shop of the client on its own, the same cohort
+	// figures as the one-shop run.
+	out = mustRun(t, env, "analyze", "cohort", "--by-shop", "--client", "示例美妆", "--from", sourcetest.From, "--to", sourcetest.To, "--format", "json")
+	var byShop struct {
+		Kind  string `json:"kind"`
+		Shops []struct {
+			ShopID    int64 `json:"shop_id"`
+			InputRows int   `json:"input_rows"`
+		} `json:"shops"`
+	}
+	if err := json.Unmarshal([]byte(out), &byShop); err != nil || byShop.Kind != "cohort" || len(byShop.Shops) != 1 || byShop.Shops[0].ShopID != sh.ID || byShop.Shops[0].InputRows != 3 {
+		t.Errorf("cohort --by-shop: %v %s", err, out)
+	}
+	out = mustRun(t, env, "analyze", "rfm", "--by-shop", "--from", sourcetest.From, "--to", sourcetest.To, "--format", "csv")
+	if !strings.HasPrefix(out, "shop_id,shop,currency,segment,customers,share,revenue,vips\n") || !strings.Contains(out, "旗舰店") {
+		t.Errorf("rfm --by-shop csv: %q", out)
+	}
 
 	for _, bad := range [][]string{
 		{"analyze", "funnel", "--client", "示例美妆", "--from", "2026-03-01"},                             // no --to
@@ -78,6 +95,7 @@ func TestAnalysesWarehouseDoor(t *testing.T) {
 		append([]string{"analyze", "rfm", "--input", "x.csv"}, scope...),                              // both doors
 		{"analyze", "funnel", "--client", "nobody", "--from", sourcetest.From, "--to", sourcetest.To}, // unknown client
 		append([]string{"analyze", "attribution", "--options", `{"touch":"kol"}`}, scope...),          // bad option
+		append([]string{"analyze", "cohort", "--by-shop"}, scope...),                                  // --by-shop with --shop
 	} {
 		if _, err := run(t, env, bad...); err == nil {
 			t.Errorf("daiyun %s: no error", strings.Join(bad, " "))
