@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+
+	"github.com/daiyun/daiyun"
 )
 
 // Unit is what a KPI's value measures.
@@ -231,6 +233,15 @@ func Lookup(id string) (KPI, bool) {
 		return KPI{}, false
 	}
 	return *k, true
+}
+
+// CheckKPI refuses an id the catalogue does not define: what a target or
+// a benchmark may be set for, whichever way it is entered.
+func CheckKPI(id string) error {
+	if _, ok := kpiByID[id]; !ok {
+		return daiyun.Errorf(daiyun.EINVALID, "kpi %q is not in the KPI catalogue (daiyun metrics list)", id)
+	}
+	return nil
 }
 
 // Supports reports whether the KPI can be grouped or filtered by dim.

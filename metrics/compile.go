@@ -43,8 +43,9 @@ type plan struct {
 	shops    []ShopInfo
 	shopByID map[int64]ShopInfo
 	kpis     []*KPI
-	currency string // currency of money values in the result
-	convert  bool   // money is converted from the shops' currencies with FX
+	currency string    // currency of money values in the result
+	convert  bool      // money is converted from the shops' currencies with FX
+	steps    rateSteps // where the conversion rates change within the range
 	queries  []*compiled
 }
 
@@ -52,11 +53,21 @@ type plan struct {
 type compiled struct {
 	src      *source
 	measures []*Measure
-	fx       bool // grouped further by shop and day so money can be converted at each day's rate
-	period   bool // the first key column is the period
-	ndims    int  // key columns after the period (request dimensions)
-	SQL      string
-	Args     []any
+	// fx: the money measures are converted. The rows are then keyed
+	// further, where the cell alone does not say, by the shops' currency
+	// (curCol) and by the rate period (perCol: the first day of the
+	// period, or the day itself): the columns after the dimensions, -1
+	// when absent.
+	fx     bool
+	curCol int
+	perCol int
+	period bool // the first key column is the period
+	ndims  int  // key columns after the period (request dimensions)
+	SQL    string
+	Args   []any
+	// Floor, when set, runs first with the range's two arguments; its
+	// answer is the last argument of SQL (see source.floor).
+	Floor string
 }
 
 // sqlString quotes a literal. Only catalog values (platform, category)
@@ -73,14 +84,18 @@ func intList(ids []int64) string {
 
 // newPlan compiles the request for the selected shops. req must be
 // validated; shops must all belong to tenants.
-func newPlan(req Request, d warehouse.Dialect, tenants daiyun.Tenants, shops []ShopInfo, currency string, convert bool) (*plan, error) {
+func newPlan(req Request, d warehouse.Dialect, tenants daiyun.Tenants, shops []ShopInfo, currency string, convert bool, steps rateSteps) (*plan, error) {
 	p := &plan{req: req, dialect: dialect{d}, tenants: tenants, shops: shops, currency: currency, convert: convert,
-		shopByID: map[int64]ShopInfo{}}
+		steps: steps, shopByID: map[int64]ShopInfo{}}
 	for _, s := range shops {
 		p.shopByID[s.ID] = s
 	}
-	// Measures grouped by source (and by money when converting), in a
-	// stable order so the same request always gives the same SQL.
+	// Measures grouped by source, in a stable order so the same request
+	// always gives the same SQL. When converting, a source's money
+	// measures go in one statement keyed further by currency and rate
+	// period; the others stay in their own statement only when those
+	// extra keys would split a cell (a distinct count cannot be summed
+	// over the parts), otherwise one statement reads the source once.
 	type group struct {
 		src string
 		fx  bool
@@ -98,6 +113,15 @@ func newPlan(req Request, d warehouse.Dialect, tenants daiyun.Tenants, shops []S
 			me := measures[mid]
 			g := group{src: me.Source, fx: convert && me.Money}
 			byGroup[g] = append(byGroup[g], me)
+		}
+	}
+	if convert {
+		for g, ms := range byGroup {
+			money := group{src: g.src, fx: true}
+			if !g.fx && byGroup[money] != nil && !p.fxSplits(sources[g.src]) {
+				byGroup[money] = append(byGroup[money], ms...)
+				delete(byGroup, g)
+			}
 		}
 	}
 	groups := make([]group, 0, len(byGroup))
@@ -238,10 +262,16 @@ func (p *plan) compile(src *source, ms []*Measure, fx bool) (*compiled, error) {
 		keys = append(keys, e)
 	}
 	q.ndims = len(p.req.Dimensions)
+	q.curCol, q.perCol = -1, -1
 	if fx {
-		keys = append(keys, "f.shop_id")
-		if src.day != "" {
-			keys = append(keys, src.day)
+		extra := 0
+		if e := p.currencyKey(); e != "" {
+			keys = append(keys, e)
+			q.curCol, extra = extra, extra+1
+		}
+		if e := p.periodKey(src); e != "" {
+			keys = append(keys, e)
+			q.perCol = extra
 		}
 	}
 	for _, me := range ms {
@@ -259,6 +289,10 @@ func (p *plan) compile(src *source, ms []*Measure, fx bool) (*compiled, error) {
 		return nil, err
 	}
 	q.Args = args
+	if src.floor != "" {
+		q.Floor = p.expand(src.floor)
+		where += " AND " + src.floorCol + " >= CAST($" + strconv.Itoa(len(args)+1) + " AS DATE)"
+	}
 
 	var b strings.Builder
 	if !src.perCustomer {
@@ -298,6 +332,97 @@ func (p *plan) compile(src *source, ms []*Measure, fx bool) (*compiled, error) {
 	}
 	q.SQL = p.expand(b.String())
 	return q, nil
+}
+
+// currencies lists the shops' currencies, sorted.
+func (p *plan) currencies() []string {
+	var out []string
+	for _, sh := range p.shops {
+		if !slices.Contains(out, sh.Currency) {
+			out = append(out, sh.Currency)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// currencyKey is the SQL of the shop currency as a key column, or "" when
+// the cell already says it: one currency among the shops, or the shop is a
+// dimension (the currency is then read from the shop's key).
+func (p *plan) currencyKey() string {
+	curs := p.currencies()
+	if len(curs) <= 1 || slices.Contains(p.req.Dimensions, DimShop) {
+		return ""
+	}
+	// The currency with the most shops is the ELSE branch: the shortest
+	// SQL.
+	byCur := map[string][]int64{}
+	for _, sh := range p.shops {
+		byCur[sh.Currency] = append(byCur[sh.Currency], sh.ID)
+	}
+	most := curs[0]
+	for _, c := range curs {
+		if len(byCur[c]) > len(byCur[most]) {
+			most = c
+		}
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, c := range curs {
+		if c != most {
+			fmt.Fprintf(&b, " WHEN f.shop_id IN (%s) THEN %s", intList(byCur[c]), sqlString(c))
+		}
+	}
+	fmt.Fprintf(&b, " ELSE %s END", sqlString(most))
+	return b.String()
+}
+
+// periodKey is the SQL of the rate period as a key column: the first day
+// of the period the row's day lies in, the day itself when the rates may
+// change any day, or "" when one rate per currency holds over the whole
+// range (or the source has no day).
+func (p *plan) periodKey(src *source) string {
+	switch {
+	case src.day == "":
+		return ""
+	case !p.steps.known:
+		return src.day
+	case len(p.steps.days) == 0:
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	start := p.req.From
+	for _, d := range p.steps.days {
+		fmt.Fprintf(&b, " WHEN %s < CAST('%s' AS DATE) THEN '%s'", src.day, d, start)
+		start = d
+	}
+	fmt.Fprintf(&b, " ELSE '%s' END", start)
+	return b.String()
+}
+
+// fxSplits reports whether the extra keys of a converted statement over
+// src would split a cell into several rows.
+func (p *plan) fxSplits(src *source) bool {
+	if p.currencyKey() != "" {
+		return true
+	}
+	if p.periodKey(src) == "" {
+		return false
+	}
+	if !p.steps.known {
+		return p.req.Grain != GrainDay
+	}
+	// Each rate change must start a period of the grain.
+	if p.req.Grain == GrainNone {
+		return true
+	}
+	for _, d := range p.steps.days {
+		if !truncate(p.req.Grain, d.Time).Equal(d.Time) {
+			return true
+		}
+	}
+	return false
 }
 
 // fromWhere writes the FROM body (with the joins asked for) and the WHERE

@@ -149,7 +149,8 @@ func (s *Service) Explain(ctx context.Context, c Cell, page Page) (*Explanation,
 		}
 	}
 	currency, convert := s.currencyFor(req, shops)
-	p, err := newPlan(req, s.Warehouse.Dialect(), tenants, shops, currency, convert)
+	// The plan writes the fact rows' FROM and WHERE only: no rate periods.
+	p, err := newPlan(req, s.Warehouse.Dialect(), tenants, shops, currency, convert, rateSteps{})
 	if err != nil {
 		return nil, err
 	}

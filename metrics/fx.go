@@ -59,6 +59,70 @@ func (c *rateCache) minorRate(ctx context.Context, from string, day daiyun.Date)
 	return r, nil
 }
 
+// FXChanges is an optional interface of an FX table: it says on which days
+// a rate may change. With it, money is summed per rate period (a 30-day
+// range usually falls in one or two) instead of per day, and converted once
+// per period; without it, every day is assumed to have its own rate.
+type FXChanges interface {
+	// RateChanges lists the days d with first < d ≤ last on which
+	// Rate(from, to, d) may differ from Rate(from, to, d − 1 day), sorted.
+	// Listing a day where the rate stays the same is harmless; leaving out
+	// one where it changes is a bug.
+	RateChanges(ctx context.Context, from, to string, first, last daiyun.Date) ([]daiyun.Date, error)
+}
+
+// maxRateSteps is the most rate changes within a range that are written as
+// a CASE over the day; with more, money is grouped by the day itself.
+const maxRateSteps = 31
+
+// rateSteps is where, within a request's range, the conversion rates of the
+// shops' currencies may change.
+type rateSteps struct {
+	// known is false when the FX table cannot say (it does not implement
+	// FXChanges) or the rates change too often: money is then grouped by
+	// day, each converted at its own rate.
+	known bool
+	// days are the change days after From, up to To, of every currency
+	// converted, merged and sorted: the rate of each currency is constant
+	// from one to the next.
+	days []daiyun.Date
+}
+
+// rateSteps asks the FX table where the rates from the shops' currencies
+// into currency change within from..to.
+func (s *Service) rateSteps(ctx context.Context, shops []ShopInfo, currency string, from, to daiyun.Date) (rateSteps, error) {
+	ch, ok := s.FX.(FXChanges)
+	if !ok || s.FX == nil {
+		return rateSteps{}, nil
+	}
+	seen := map[string]bool{}
+	set := map[string]daiyun.Date{}
+	for _, sh := range shops {
+		if sh.Currency == currency || seen[sh.Currency] {
+			continue
+		}
+		seen[sh.Currency] = true
+		days, err := ch.RateChanges(ctx, sh.Currency, currency, from, to)
+		if err != nil {
+			return rateSteps{}, fmt.Errorf("metrics: FX rate changes %s→%s: %w", sh.Currency, currency, err)
+		}
+		for _, d := range days {
+			if d.After(from.Time) && !d.After(to.Time) {
+				set[d.String()] = daiyun.Date{Time: truncate(GrainDay, d.Time)}
+			}
+		}
+	}
+	st := rateSteps{known: len(set) <= maxRateSteps}
+	if !st.known {
+		return st, nil
+	}
+	for _, d := range set {
+		st.days = append(st.days, d)
+	}
+	sort.Slice(st.days, func(i, j int) bool { return st.days[i].Before(st.days[j].Time) })
+	return st, nil
+}
+
 func abs(n int) int {
 	if n < 0 {
 		return -n
@@ -111,6 +175,23 @@ func (f *MemoryFX) Rate(_ context.Context, from, to string, day daiyun.Date) (*b
 		return new(big.Rat).Inv(r), nil
 	}
 	return nil, daiyun.Errorf(daiyun.EINVALID, "no FX rate from %s to %s on %s", from, to, day)
+}
+
+// RateChanges implements FXChanges: the days of the pair's rates and of
+// the inverse pair's, since Rate may fall back on either.
+func (f *MemoryFX) RateChanges(_ context.Context, from, to string, first, last daiyun.Date) ([]daiyun.Date, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	var out []daiyun.Date
+	for _, k := range [][2]string{{from, to}, {to, from}} {
+		for _, r := range f.rates[k] {
+			if r.from.After(first.Time) && !r.from.After(last.Time) {
+				out = append(out, daiyun.Date{Time: r.from})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j].Time) })
+	return out, nil
 }
 
 func lookupRate(list []datedRate, day daiyun.Date) *big.Rat {

@@ -427,7 +427,7 @@ func TestSQLGeneration(t *testing.T) {
 	}
 	shops := []ShopInfo{{ID: 1, ClientID: 1, Platform: "tmall", Category: "beauty", Currency: "CNY"}, {ID: 2, ClientID: 2, Platform: "jd", Category: "beauty", Currency: "CNY"}}
 	for _, d := range []string{"duckdb", "postgres"} {
-		p, err := newPlan(req, warehouseDialect(d), systemTenants(t, 1, 2), shops, "CNY", false)
+		p, err := newPlan(req, warehouseDialect(d), systemTenants(t, 1, 2), shops, "CNY", false, rateSteps{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -202,7 +202,14 @@ func (s *Service) run(ctx context.Context, req Request, tenants daiyun.Tenants, 
 		}
 	}
 	convert = convert && hasMoney
-	p, err := newPlan(req, s.Warehouse.Dialect(), tenants, shops, currency, convert)
+	var steps rateSteps
+	if convert {
+		var err error
+		if steps, err = s.rateSteps(ctx, shops, currency, req.From, req.To); err != nil {
+			return nil, err
+		}
+	}
+	p, err := newPlan(req, s.Warehouse.Dialect(), tenants, shops, currency, convert, steps)
 	if err != nil {
 		return nil, err
 	}
@@ -215,9 +222,6 @@ func (s *Service) run(ctx context.Context, req Request, tenants daiyun.Tenants, 
 	}
 	cells := map[string]*cell{}
 	static := map[string]*cell{}
-	for _, q := range p.queries {
-		res.Queries = append(res.Queries, Executed{Source: q.src.id, SQL: q.SQL, Args: q.Args})
-	}
 	if len(shops) > 0 {
 		// The sources are independent: run them side by side, each into
 		// its own cells, and merge.
@@ -250,6 +254,14 @@ func (s *Service) run(ctx context.Context, req Request, tenants daiyun.Tenants, 
 			}
 		}
 	}
+	// The statements as they ran (as they would run, without shops), each
+	// after its floor query.
+	for _, q := range p.queries {
+		if q.Floor != "" {
+			res.Queries = append(res.Queries, Executed{Source: q.src.id + ":floor", SQL: q.Floor, Args: q.Args[:2]})
+		}
+		res.Queries = append(res.Queries, Executed{Source: q.src.id, SQL: q.SQL, Args: q.Args})
+	}
 	p.densify(cells, static)
 	res.Rows = p.rows(cells, static)
 	return res, nil
@@ -257,6 +269,13 @@ func (s *Service) run(ctx context.Context, req Request, tenants daiyun.Tenants, 
 
 // exec runs one compiled query and adds its measures into the cells.
 func (s *Service) exec(ctx context.Context, p *plan, q *compiled, cells map[string]*cell, fx *rateCache) error {
+	if q.Floor != "" {
+		floor, err := s.floor(ctx, p, q)
+		if err != nil {
+			return err
+		}
+		q.Args = append(q.Args, floor)
+	}
 	rows, err := s.Warehouse.Query(ctx, p.tenants, q.SQL, q.Args...)
 	if err != nil {
 		return fmt.Errorf("metrics: %s: %w", q.src.id, err)
@@ -267,12 +286,14 @@ func (s *Service) exec(ctx context.Context, p *plan, q *compiled, cells map[stri
 		nkeys++
 	}
 	extra := 0
-	if q.fx {
-		extra = 1
-		if q.src.day != "" {
-			extra = 2
-		}
+	if q.curCol >= 0 {
+		extra++
 	}
+	if q.perCol >= 0 {
+		extra++
+	}
+	shopCol := slices.Index(p.req.Dimensions, DimShop)
+	curs := p.currencies()
 	vals := make([]any, nkeys+extra+len(q.measures))
 	keyv := make([]keyScan, nkeys+extra)
 	nums := make([]numScan, len(q.measures))
@@ -298,28 +319,66 @@ func (s *Service) exec(ctx context.Context, p *plan, q *compiled, cells map[stri
 		c := getCell(cells, key)
 		var rate *big.Rat
 		if q.fx {
-			shopID, _ := strconv.ParseInt(keyv[nkeys].s, 10, 64)
-			day := p.req.To
-			if q.src.day != "" {
-				day, err = daiyun.ParseDate(keyv[nkeys+1].s)
-				if err != nil {
-					return fmt.Errorf("metrics: %s: day %q: %w", q.src.id, keyv[nkeys+1].s, err)
+			// The row's currency: the only one, the shop's, or its own
+			// key column.
+			cur := curs[0]
+			switch {
+			case q.curCol >= 0:
+				cur = keyv[nkeys+q.curCol].s
+			case len(curs) > 1:
+				shopID, _ := strconv.ParseInt(keyv[nkeys-q.ndims+shopCol].s, 10, 64)
+				cur = p.shopByID[shopID].Currency
+			}
+			// The rate's day: the first day of the row's rate period (or
+			// the row's day); the range's first day when one rate holds
+			// throughout, its last for a source without days.
+			day := p.req.From
+			if q.src.day == "" {
+				day = p.req.To
+			}
+			if q.perCol >= 0 {
+				text := keyv[nkeys+q.perCol].s
+				if day, err = daiyun.ParseDate(text); err != nil {
+					return fmt.Errorf("metrics: %s: rate period %q: %w", q.src.id, text, err)
 				}
 			}
-			rate, err = fx.minorRate(ctx, p.shopByID[shopID].Currency, day)
-			if err != nil {
+			if rate, err = fx.minorRate(ctx, cur, day); err != nil {
 				return err
 			}
 		}
 		for i, me := range q.measures {
 			v := nums[i].n
-			if rate != nil && v.sign() != 0 {
+			if rate != nil && me.Money && v.sign() != 0 {
 				v = v.mulRat(rate)
 			}
 			c.add(me.ID, v)
 		}
 	}
 	return rows.Err()
+}
+
+// floor runs a statement's floor query: the lower bound it adds to its
+// own WHERE. With no rows to bound, nothing counts anyway and the range's
+// first day serves.
+func (s *Service) floor(ctx context.Context, p *plan, q *compiled) (string, error) {
+	rows, err := s.Warehouse.Query(ctx, p.tenants, q.Floor, q.Args[:2]...)
+	if err != nil {
+		return "", fmt.Errorf("metrics: %s floor: %w", q.src.id, err)
+	}
+	defer rows.Close()
+	var k keyScan
+	for rows.Next() {
+		if err := rows.Scan(&k); err != nil {
+			return "", fmt.Errorf("metrics: %s floor: %w", q.src.id, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if k.s == "" {
+		return p.req.From.String(), nil
+	}
+	return k.s, nil
 }
 
 func getCell(cells map[string]*cell, key []string) *cell {

@@ -16,8 +16,14 @@ type source struct {
 	// prune is an extra, redundant filter that lets the engine skip data:
 	// it receives the range end as $to.
 	prune string
-	dims  map[string]dimSpec
-	joins map[string]string // named optional joins a dimension or measure asks for
+	// floor, when set, is a statement answering a lower bound of the column
+	// floorCol over the rows that count ($1 and $2 the range); the source's
+	// statement runs after it with floorCol >= that bound, so the engine
+	// can skip the older data a range alone cannot rule out.
+	floor    string
+	floorCol string
+	dims     map[string]dimSpec
+	joins    map[string]string // named optional joins a dimension or measure asks for
 	// perCustomer sources aggregate twice: first per cell and buyer
 	// (inner, grouped by customer), then per cell over the buyers.
 	perCustomer bool
@@ -118,6 +124,11 @@ var sources = map[string]*source{
 		scope: "{{tenants:l}} AND {{tenants:f}} AND {{shops:l}}",
 		day:   "f.paid_day", where: "f.paid_at IS NOT NULL",
 		prune: "l.created_day <= $to",
+		// A line's created_day is its order's; an order paid in the range
+		// was created on or after the earliest created_day of those orders.
+		floor: "SELECT MIN(f.created_day) FROM orders f WHERE {{tenants:f}} AND {{shops:f}} AND f.paid_day >= CAST($1 AS DATE) " +
+			"AND f.paid_day <= CAST($2 AS DATE) AND f.paid_at IS NOT NULL",
+		floorCol: "l.created_day",
 		dims: func() map[string]dimSpec {
 			d := orderDims()
 			d[DimSKU] = dimSpec{expr: "l.sku_id"}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/catalog"
 )
 
 // Expected statuses per persona. Personas that can see client A: admin,
@@ -256,6 +257,66 @@ var policy = map[string]probe{
 	"POST /alerts/{id}/ack":     {req: alertPage("/ack", "x=1"), want: merge(staffOfA, map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303})},
 	"POST /alerts/{id}/resolve": {req: alertPage("/resolve", "cause=probe"), want: merge(staffOfA, map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303})},
 	"POST /alerts/{id}/comment": {req: alertPage("/comment", "body=probe"), want: merge(staffOfA, map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303, "manager_a": 303})},
+	// Emergency playbooks and their runs (web/playbooks.go, issue 6):
+	// playbooks are the agency's (staff read, admin/director change); a
+	// run is read like its level-3 alert; its steps are ticked by A's staff.
+	"GET /api/v1/playbooks":        {req: fixed("/api/v1/playbooks", ""), want: staffOnly},
+	"GET /api/v1/playbooks/{name}": {req: fixed("/api/v1/playbooks/gmv_drop", ""), want: staffOnly},
+	"PUT /api/v1/playbooks/{name}": {req: fixed("/api/v1/playbooks/probe_plan", `{"title":"Probe","steps":[{"title":"Look","owner":"specialist","due":"2h"}]}`),
+		want: merge(adminOnly(200), map[string]int{"director": 200})},
+	"DELETE /api/v1/playbooks/{name}": {req: func(e *env, p string) (string, string) {
+		return "/api/v1/playbooks/" + e.newPlaybook("probe_delete_"+p), ""
+	}, want: merge(adminOnly(204), map[string]int{"director": 204})},
+	"GET /api/v1/playbook-runs": {req: func(e *env, _ string) (string, string) {
+		e.newEmergency()
+		return "/api/v1/playbook-runs", ""
+	}, want: loggedIn, leaks: true},
+	"GET /api/v1/alerts/{id}/playbook": {req: func(e *env, _ string) (string, string) {
+		return fmt.Sprintf("/api/v1/alerts/%d/playbook", e.newEmergency().AlertID), ""
+	}, want: readA, leaks: true},
+	"POST /api/v1/playbook-steps/{id}/done": {req: func(e *env, _ string) (string, string) {
+		return fmt.Sprintf("/api/v1/playbook-steps/%d/done", e.newEmergency().Steps[0].ID), ""
+	}, want: staffOfA, leaks: true},
+	"GET /playbooks": {req: func(e *env, _ string) (string, string) {
+		e.newEmergency()
+		return "/playbooks", ""
+	}, want: merge(staffOnly, map[string]int{"anonymous": 303}), leaks: true},
+	"POST /playbooks": {req: fixed("/playbooks", "yaml="+url.QueryEscape("playbooks:\n  - name: probe_ui_plan\n    steps:\n      - {title: Look, owner: specialist, due: 2h}\n")),
+		want: merge(all(403), map[string]int{"anonymous": 303, "admin": 303, "director": 303})},
+	"POST /alerts/{id}/step": {req: func(e *env, _ string) (string, string) {
+		run := e.newEmergency()
+		return fmt.Sprintf("/alerts/%d/step", run.AlertID), fmt.Sprintf("step=%d", run.Steps[0].ID)
+	}, want: merge(staffOfA, map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303}), leaks: true},
+	// Notification channels (web/channels.go): staff see their clients'
+	// channels (the agency's only with every client); client users nothing.
+	"GET /api/v1/alert-channels": {req: func(e *env, p string) (string, string) {
+		e.newChannel(e.a.ID, "Alpha hook "+p)
+		return "/api/v1/alert-channels", ""
+	}, want: staffOnly, leaks: true},
+	"POST /api/v1/alert-channels": {req: func(e *env, p string) (string, string) {
+		return "/api/v1/alert-channels", fmt.Sprintf(`{"client_id":%d,"name":"Alpha new %s","kind":"slack","url":"https://hooks.slack.test/T/B/x"}`, e.a.ID, p)
+	}, want: merge(staffOfA, map[string]int{"manager_b": 403})},
+	"POST /api/v1/alert-channels/{id}/test": {req: func(e *env, p string) (string, string) {
+		return fmt.Sprintf("/api/v1/alert-channels/%d/test", e.newChannel(e.a.ID, "Alpha test "+p).ID), ""
+	}, want: merge(staffOfA, map[string]int{"manager_b": 403}), leaks: true},
+	"POST /api/v1/alert-channels/{id}/disable": {req: func(e *env, p string) (string, string) {
+		return fmt.Sprintf("/api/v1/alert-channels/%d/disable", e.newChannel(e.a.ID, "Alpha off "+p).ID), `{"disabled":true}`
+	}, want: merge(staffOfA, map[string]int{"manager_b": 403}), leaks: true},
+	"DELETE /api/v1/alert-channels/{id}": {req: func(e *env, p string) (string, string) {
+		return fmt.Sprintf("/api/v1/alert-channels/%d", e.newChannel(e.a.ID, "Alpha gone "+p).ID), ""
+	}, want: merge(staffOfA, map[string]int{"admin": 204, "director": 204, "specialist": 204, "analyst": 204, "manager_b": 403})},
+	"GET /api/v1/alert-smtp": {req: fixed("/api/v1/alert-smtp", ""), want: merge(adminOnly(200), map[string]int{"director": 200})},
+	"PUT /api/v1/alert-smtp": {req: fixed("/api/v1/alert-smtp", `{"addr":"127.0.0.1:1","from":"alerts@test.local","password":"pw-probe"}`),
+		want: merge(adminOnly(200), map[string]int{"director": 200})},
+	"POST /api/v1/alert-smtp/test": {req: fixed("/api/v1/alert-smtp/test", `{"to":"probe@test.local"}`),
+		want: merge(adminOnly(200), map[string]int{"director": 200})},
+	"GET /alerts/channels": {req: func(e *env, p string) (string, string) {
+		e.newChannel(e.a.ID, "Alpha page "+p)
+		return "/alerts/channels", ""
+	}, want: merge(staffOnly, map[string]int{"anonymous": 303}), leaks: true},
+	"POST /alerts/channels": {req: func(e *env, p string) (string, string) {
+		return "/alerts/channels", fmt.Sprintf("action=add&client_id=%d&name=Alpha+form+%s&kind=feishu&url=https%%3A%%2F%%2Fopen.feishu.test%%2Fhook%%2Fx", e.a.ID, p)
+	}, want: merge(staffOfA, map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303, "manager_b": 403})},
 
 	"GET /api/v1/targets": {req: fixed("/api/v1/targets", ""), want: loggedIn, leaks: true},
 	"PUT /api/v1/targets": {req: func(e *env, _ string) (string, string) {
@@ -268,6 +329,30 @@ var policy = map[string]probe{
 	"GET /api/v1/fx-rates": {req: fixed("/api/v1/fx-rates", ""), want: staffOnly},
 	"PUT /api/v1/fx-rates": {req: fixed("/api/v1/fx-rates", `{"base":"USD","quote":"CNY","day":"2026-01-01","rate":"7.1"}`),
 		want: merge(adminOnly(200), map[string]int{"director": 200})},
+	// Reference pages (web/references.go): the benchmark table is for every
+	// user, the FX table for staff; a client's targets are readA, set and
+	// deleted by A's staff only.
+	"GET /benchmarks": {req: fixed("/benchmarks", ""), want: page},
+	"POST /benchmarks": {req: fixed("/benchmarks", "category=beauty&kpi=aov&value=150&currency=CNY&source=probe"),
+		want: merge(all(403), map[string]int{"anonymous": 303, "admin": 303, "director": 303, "expert": 303})},
+	"GET /fx-rates": {req: fixed("/fx-rates", ""), want: merge(staffOnly, map[string]int{"anonymous": 303})},
+	"POST /fx-rates": {req: fixed("/fx-rates", "base=USD&quote=CNY&day=2026-01-01&rate=7.1&source=probe"),
+		want: merge(all(403), map[string]int{"anonymous": 303, "admin": 303, "director": 303})},
+	"GET /clients/{id}/targets": {req: func(e *env, _ string) (string, string) { return fmt.Sprintf("/clients/%d/targets", e.a.ID), "" },
+		want: merge(readA, map[string]int{"anonymous": 303}), leaks: true},
+	"POST /clients/{id}/targets": {req: func(e *env, _ string) (string, string) {
+		return fmt.Sprintf("/clients/%d/targets", e.a.ID), "kpi=gmv&month=2026-11&value=1000&currency=CNY"
+	}, want: map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303,
+		"expert": 404, "manager_a": 403, "viewer_a": 403, "manager_b": 404}, leaks: true},
+	"POST /clients/{id}/targets/delete": {req: func(e *env, _ string) (string, string) {
+		month, _ := daiyun.ParseDate("2026-10-01")
+		must(e, e.cat.SetTarget(sys, catalog.Target{ClientID: e.a.ID, KPI: "orders", Month: month, Value: 10}))
+		return fmt.Sprintf("/clients/%d/targets/delete", e.a.ID), "kpi=orders&month=2026-10-01&shop=0"
+	}, want: map[string]int{"anonymous": 303, "admin": 303, "director": 303, "specialist": 303, "analyst": 303,
+		"expert": 404, "manager_a": 403, "viewer_a": 403, "manager_b": 404}, leaks: true},
+	"GET /clients/{id}/export": {req: func(e *env, _ string) (string, string) {
+		return fmt.Sprintf("/clients/%d/export?format=csv&from=2026-01-01&to=2026-01-31&grain=week", e.a.ID), ""
+	}, want: merge(readA, map[string]int{"anonymous": 303}), leaks: true},
 
 	"GET /api/v1/metrics": {req: fixed("/api/v1/metrics", ""), want: loggedIn},
 	"POST /api/v1/metrics/query": {req: func(e *env, _ string) (string, string) {
@@ -290,6 +375,31 @@ var policy = map[string]probe{
 		return e.exportPath("rfm", "csv", "customers"), ""
 	}, want: readA, leaks: true},
 	"GET /analyses": {req: fixed("/analyses", ""), want: all(303)},
+	// By shop (web/analyses_byshop.go): every shop the caller may see, so
+	// the list is narrowed; A's shop must not show to B's personas.
+	"POST /api/v1/analyses/{kind}/by-shop": {req: func(e *env, _ string) (string, string) {
+		e.seedAnalyses()
+		return "/api/v1/analyses/cohort/by-shop", `{"from":"2026-03-01","to":"2026-03-31"}`
+	}, want: loggedIn, leaks: true},
+
+	// Experiments (web/experiments.go): lists are narrowed; one experiment
+	// of A is readA; creating and changing one is for A's staff.
+	"GET /api/v1/experiments":             {req: fixed("/api/v1/experiments", ""), want: loggedIn, leaks: true},
+	"POST /api/v1/experiments":            {req: experimentBody, want: staffOfA},
+	"GET /api/v1/experiments/{id}":        {req: experimentPath("running", ""), want: readA, leaks: true},
+	"POST /api/v1/experiments/{id}/start": {req: experimentPath("draft", "/start"), want: staffOfA},
+	"POST /api/v1/experiments/{id}/stop":  {req: experimentPath("running", "/stop"), want: staffOfA},
+	"POST /api/v1/experiments/{id}/conclude": {req: func(e *env, p string) (string, string) {
+		path, _ := experimentPath("running", "/conclude")(e, p)
+		return path, `{"winner":"B","force":true}`
+	}, want: staffOfA},
+	"GET /experiments":                {req: fixed("/experiments", ""), want: page, leaks: true},
+	"POST /experiments":               {req: experimentForm, want: staffOfAPages},
+	"GET /experiments/{id}":           {req: experimentPage("running", "", ""), want: merge(readA, map[string]int{"anonymous": 303}), leaks: true},
+	"POST /experiments/{id}/start":    {req: experimentPage("draft", "/start", "x=1"), want: staffOfAPages},
+	"POST /experiments/{id}/stop":     {req: experimentPage("running", "/stop", "x=1"), want: staffOfAPages},
+	"POST /experiments/{id}/conclude": {req: experimentPage("running", "/conclude", "winner=B&force=yes"), want: staffOfAPages},
+
 	"GET /clients/{id}/analyses": {req: func(e *env, _ string) (string, string) { return fmt.Sprintf("/clients/%d/analyses", e.a.ID), "" },
 		want: merge(readA, map[string]int{"anonymous": 303}), leaks: true},
 }

@@ -110,10 +110,29 @@ type workspacePage struct {
 	Team      []teamMember
 }
 
+// ExportURL is the download of the page's KPIs in format (csv, xlsx) for
+// the same filter.
+func (p workspacePage) ExportURL(format string) template.URL {
+	return template.URL(fmt.Sprintf("/clients/%d/export?format=%s&%s", p.Client.ID, url.QueryEscape(format), p.Filter.query()))
+}
+
 type breakdownRow struct {
 	Key     string
 	Values  []string
 	Lineage string
+}
+
+// workspaceComparisons are the comparisons of the headline cards.
+var workspaceComparisons = []string{metrics.ComparePrevious, metrics.CompareLastYear, metrics.CompareTarget, metrics.CompareBenchmark}
+
+// workspaceRequest is the query behind the workspace's headline KPIs for a
+// filter, by the filter's grain: what its export downloads.
+func workspaceRequest(clientID int64, f workspaceFilter) metrics.Request {
+	filters := metrics.Filters{ClientIDs: []int64{clientID}}
+	if f.ShopID != 0 {
+		filters.ShopIDs = []int64{f.ShopID}
+	}
+	return metrics.Request{KPIs: cardKPIs, Grain: f.Grain, From: f.From, To: f.To, Filters: filters, Comparisons: workspaceComparisons}
 }
 
 // workspace builds the workspace of one client.
@@ -130,16 +149,13 @@ func (s *Server) workspace(ctx context.Context, lang string, clientID int64, f w
 	if len(shops) == 0 {
 		return p, nil
 	}
-	filters := metrics.Filters{ClientIDs: []int64{clientID}}
-	if f.ShopID != 0 {
-		filters.ShopIDs = []int64{f.ShopID}
-	}
-	base := metrics.Request{From: f.From, To: f.To, Filters: filters}
+	base := workspaceRequest(clientID, f)
+	base.KPIs, base.Grain, base.Comparisons = nil, metrics.GrainNone, nil
 
 	// Headline cards with comparisons.
 	req := base
 	req.KPIs = cardKPIs
-	req.Comparisons = []string{metrics.ComparePrevious, metrics.CompareLastYear, metrics.CompareTarget, metrics.CompareBenchmark}
+	req.Comparisons = workspaceComparisons
 	res, err := s.Metrics.Query(ctx, req)
 	if err != nil {
 		if daiyun.ErrorCode(err) == daiyun.EINVALID {

@@ -39,7 +39,7 @@ and the process's peak memory (VmHWM). See docs/benchmarks.md.`,
 	cmd.PersistentFlags().IntVar(&o.runs, "runs", 5, "timed runs per figure (after one untimed warm-up)")
 	cmd.PersistentFlags().StringVar(&o.format, "format", "", "output: json or table (default: table on a terminal, json otherwise)")
 	cmd.PersistentFlags().StringVar(&o.engine, "engine", "duckdb", "warehouse engine: duckdb (the data directory) or postgres (needs --warehouse-url)")
-	cmd.AddCommand(newBenchMetricsCmd(m, o), newBenchAnalysesCmd(m, o), newBenchImportCmd(m, o))
+	cmd.AddCommand(newBenchMetricsCmd(m, o), newBenchAnalysesCmd(m, o), newBenchImportCmd(m, o), newBenchAlertsCmd(m, o))
 	return cmd
 }
 
@@ -85,7 +85,8 @@ func (m *Main) rawDB(ctx context.Context) (*sql.DB, error) {
 }
 
 func newBenchMetricsCmd(m *Main, o *benchOptions) *cobra.Command {
-	return &cobra.Command{
+	var only string
+	cmd := &cobra.Command{
 		Use:   "metrics",
 		Short: "One shop's overview (10 KPIs, daily, a year) and the portfolio (30 days) via HTTP and metrics.Service vs raw SQL",
 		Args:  cobra.NoArgs,
@@ -108,7 +109,7 @@ func newBenchMetricsCmd(m *Main, o *benchOptions) *cobra.Command {
 				return err
 			}
 			srv.LocalToken = benchToken()
-			b := &bench.Metrics{Engine: o.engine, DB: db, Service: srv.Metrics, Handler: srv.Handler(), Token: srv.LocalToken, Rate: cat.Rate, Runs: o.runs}
+			b := &bench.Metrics{Engine: o.engine, DB: db, Service: srv.Metrics, Handler: srv.Handler(), Token: srv.LocalToken, Rate: cat.Rate, Runs: o.runs, Only: only}
 			if err := b.RunMetrics(ctx, rep); err != nil {
 				return err
 			}
@@ -116,6 +117,8 @@ func newBenchMetricsCmd(m *Main, o *benchOptions) *cobra.Command {
 			return emit(cmd, o.format, rep, rep)
 		},
 	}
+	cmd.Flags().StringVar(&only, "only", "", "time one figure only: overview or portfolio (empty: both)")
+	return cmd
 }
 
 func newBenchAnalysesCmd(m *Main, o *benchOptions) *cobra.Command {

@@ -86,6 +86,13 @@ func TestBenchMetricsAndAnalysesOnDemo(t *testing.T) {
 			t.Errorf("figure without baseline: %+v", f)
 		}
 	}
+	rep = runBench(t, env, "metrics", "--runs", "1", "--only", "portfolio")
+	if len(rep.Figures) != 2 || len(rep.Checks) != 1 || !strings.HasPrefix(rep.Figures[0].Name, "portfolio") {
+		t.Fatalf("metrics --only portfolio: %+v", rep)
+	}
+	if _, err := run(t, env, "bench", "metrics", "--only", "cohorts"); err == nil {
+		t.Error("bench metrics --only cohorts: no error")
+	}
 	rep = runBench(t, env, "analyses", "--runs", "1", "--customers", "2000", "--journeys", "2000")
 	for _, name := range []string{"monthly cohorts", "RFM", "CLV", "Markov"} {
 		if f := figure(t, rep, name); f.MedianMS <= 0 {

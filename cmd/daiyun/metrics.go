@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"sort"
 	"strings"
 
 	"github.com/daiyun/daiyun"
@@ -216,3 +218,26 @@ func cellString(v any) string {
 		return strings.Trim(string(b), `"`)
 	}
 }
+
+// RateChanges tells the metrics service on which days the catalog's rate
+// from→to may change (metrics.FXChanges), so money is summed per rate
+// period rather than per day: the days of the pair's rates and of the
+// inverse pair's, since catalog.Store.Rate falls back on the inverse.
+func (c catalogRefs) RateChanges(ctx context.Context, from, to string, first, last daiyun.Date) ([]daiyun.Date, error) {
+	rates, err := c.cat.FXRates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []daiyun.Date
+	for _, r := range rates {
+		pair := r.Base == from && r.Quote == to || r.Base == to && r.Quote == from
+		if pair && r.Day.After(first.Time) && !r.Day.After(last.Time) {
+			out = append(out, r.Day)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j].Time) })
+	return out, nil
+}
+
+// The catalog's FX table says when its rates change.
+var _ metrics.FXChanges = catalogRefs{}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/catalog"
+	"github.com/daiyun/daiyun/metrics"
 	"github.com/spf13/cobra"
 )
 
@@ -44,6 +45,9 @@ func newTargetCmd(m *Main) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, t, err := resolve(cmd)
 			if err != nil {
+				return err
+			}
+			if err := metrics.CheckKPI(t.KPI); err != nil {
 				return err
 			}
 			if err := s.SetTarget(system(cmd.Context()), t); err != nil {
@@ -127,6 +131,9 @@ func newBenchmarkCmd(m *Main) *cobra.Command {
 		Short: "Set a benchmark value and its source",
 		Args:  cobra.NoArgs,
 		RunE: m.withCatalog(func(ctx context.Context, s *catalog.Store, cmd *cobra.Command, args []string) error {
+			if err := metrics.CheckKPI(b.KPI); err != nil {
+				return err
+			}
 			if err := s.SetBenchmark(ctx, b); err != nil {
 				return err
 			}

@@ -33,6 +33,9 @@ type Metrics struct {
 	// the way the product does).
 	Rate func(ctx context.Context, from, to string, day daiyun.Date) (*big.Rat, error)
 	Runs int
+	// Only names the one figure to time, "overview" or "portfolio"; empty
+	// times both.
+	Only string
 }
 
 // OverviewKPIs are the ten KPIs of a shop overview.
@@ -80,6 +83,11 @@ type cells map[string]map[string]float64
 // RunMetrics times the shop overview and the 200-shop portfolio through
 // the HTTP API and through metrics.Service against the raw SQL.
 func (m *Metrics) RunMetrics(ctx context.Context, rep *Report) error {
+	switch m.Only {
+	case "", "overview", "portfolio":
+	default:
+		return daiyun.Errorf(daiyun.EINVALID, "--only %q is not overview or portfolio", m.Only)
+	}
 	var last time.Time
 	if err := m.DB.QueryRowContext(ctx, `SELECT MAX(paid_day) FROM orders`).Scan(&last); err != nil {
 		return fmt.Errorf("bench: last day: %w", err)
@@ -103,12 +111,17 @@ WHERE paid_day BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE) GROUP BY tenant_id,
 	defer stop()
 	client := &http.Client{Timeout: 5 * time.Minute}
 
-	overview := metrics.Request{KPIs: OverviewKPIs, Grain: metrics.GrainDay, From: yearFrom, To: to, Filters: metrics.Filters{ShopIDs: []int64{shop}}}
-	scale := math.Pow10(daiyun.MinorUnits(currency))
-	rawOv := func(ctx context.Context) (cells, error) { return m.rawOverview(ctx, tenant, shop, yearFrom, to, scale) }
-	size := fmt.Sprintf("shop %d (%s, %d paid orders in the year), %s..%s daily", shop, currency, nOrders, yearFrom, to)
-	if err := m.compareAndTime(ctx, rep, client, url, "overview: 1 shop, 10 KPIs, daily, 1 year", size, overview, dayCells, rawOv); err != nil {
-		return err
+	if m.Only != "portfolio" {
+		overview := metrics.Request{KPIs: OverviewKPIs, Grain: metrics.GrainDay, From: yearFrom, To: to, Filters: metrics.Filters{ShopIDs: []int64{shop}}}
+		scale := math.Pow10(daiyun.MinorUnits(currency))
+		rawOv := func(ctx context.Context) (cells, error) { return m.rawOverview(ctx, tenant, shop, yearFrom, to, scale) }
+		size := fmt.Sprintf("shop %d (%s, %d paid orders in the year), %s..%s daily", shop, currency, nOrders, yearFrom, to)
+		if err := m.compareAndTime(ctx, rep, client, url, "overview: 1 shop, 10 KPIs, daily, 1 year", size, overview, dayCells, rawOv); err != nil {
+			return err
+		}
+	}
+	if m.Only == "overview" {
+		return nil
 	}
 
 	portfolio := metrics.Request{KPIs: PortfolioKPIs, Dimensions: []string{metrics.DimShop}, From: monthFrom, To: to}
@@ -119,7 +132,7 @@ WHERE paid_day BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE) GROUP BY tenant_id,
 	rawPf := func(ctx context.Context) (cells, error) {
 		return m.rawPortfolio(ctx, monthFrom, to, first.Currency, first.Converted)
 	}
-	size = fmt.Sprintf("%d shops, %s..%s, result in %s (converted: %v)", len(first.Rows), monthFrom, to, first.Currency, first.Converted)
+	size := fmt.Sprintf("%d shops, %s..%s, result in %s (converted: %v)", len(first.Rows), monthFrom, to, first.Currency, first.Converted)
 	return m.compareAndTime(ctx, rep, client, url, "portfolio: all shops, 6 KPIs, 30 days", size, portfolio, shopCells, rawPf)
 }
 
