@@ -556,30 +556,36 @@ func sortCells(list []*cell) {
 		n     int64
 		isNum bool
 	}
-	parsed := make(map[*cell][]part, len(list))
-	for _, c := range list {
+	type keyed struct {
+		c  *cell
+		ps []part
+	}
+	ks := make([]keyed, len(list))
+	for i, c := range list {
 		ps := make([]part, len(c.key))
-		for i, k := range c.key {
+		for x, k := range c.key {
 			if n, err := strconv.ParseInt(k, 10, 64); err == nil {
-				ps[i] = part{n, true}
+				ps[x] = part{n, true}
 			}
 		}
-		parsed[c] = ps
+		ks[i] = keyed{c, ps}
 	}
-	sort.Slice(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		pa, pb := parsed[a], parsed[b]
-		for x := range a.key {
-			if a.key[x] == b.key[x] {
+	sort.Slice(ks, func(i, j int) bool {
+		a, b := ks[i], ks[j]
+		for x := range a.c.key {
+			if a.c.key[x] == b.c.key[x] {
 				continue
 			}
-			if pa[x].isNum && pb[x].isNum {
-				return pa[x].n < pb[x].n
+			if a.ps[x].isNum && b.ps[x].isNum {
+				return a.ps[x].n < b.ps[x].n
 			}
-			return a.key[x] < b.key[x]
+			return a.c.key[x] < b.c.key[x]
 		}
 		return false
 	})
+	for i := range ks {
+		list[i] = ks[i].c
+	}
 }
 
 // lessKey orders keys, numbers numerically.
