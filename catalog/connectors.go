@@ -23,8 +23,9 @@ var ConnectorKinds = []string{ConnectorShopify, ConnectorTaobao}
 
 // Connection links one shop to a platform API: its credentials, how often
 // to sync and where the last sync stopped (the cursor). Credentials are
-// stored in the catalog as given (they are not encrypted; protect the
-// catalog like the secrets it holds) and never printed by the CLI.
+// sealed with AES-256-GCM under the Store's secret key (SetSecretKey,
+// secrets.go) before they reach the catalog, and never printed: JSON and
+// the CLI show only CredentialFingerprints.
 type Connection struct {
 	ID          int64             `json:"id"`
 	ClientID    int64             `json:"client_id"`
@@ -43,13 +44,14 @@ type Connection struct {
 }
 
 // MarshalJSON writes the connection with its interval as a duration string
-// ("15m0s") and without its credentials.
+// ("15m0s") and its credentials as fingerprints only (name → "sha256:…").
 func (c Connection) MarshalJSON() ([]byte, error) {
 	type plain Connection
 	return json.Marshal(struct {
 		plain
-		Interval string `json:"interval"`
-	}{plain(c), c.Interval.String()})
+		Interval    string            `json:"interval"`
+		Credentials map[string]string `json:"credentials"`
+	}{plain(c), c.Interval.String(), c.CredentialFingerprints()})
 }
 
 // ConnectionRun is one sync of a connection, as the run log keeps it.
@@ -105,14 +107,14 @@ func (s *Store) CreateConnection(ctx context.Context, c *Connection) error {
 	if c.Interval < time.Minute {
 		return daiyun.Errorf(daiyun.EINVALID, "sync interval %s is under a minute", c.Interval)
 	}
-	creds, err := json.Marshal(nonNilMap(c.Credentials))
-	if err != nil {
-		return fmt.Errorf("catalog: connection credentials: %w", err)
-	}
 	c.ClientID, c.Enabled, c.CreatedAt = sh.ClientID, true, s.now()
+	creds, err := s.sealCredentials(c)
+	if err != nil {
+		return err
+	}
 	err = s.db.QueryRowContext(ctx, `INSERT INTO connections (client_id, shop_id, kind, base_url, credentials, enabled, interval_s, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		c.ClientID, c.ShopID, c.Kind, c.BaseURL, string(creds), true, int64(c.Interval/time.Second), c.CreatedAt).Scan(&c.ID)
+		c.ClientID, c.ShopID, c.Kind, c.BaseURL, creds, true, int64(c.Interval/time.Second), c.CreatedAt).Scan(&c.ID)
 	if isUnique(err) {
 		return daiyun.Errorf(daiyun.ECONFLICT, "shop %d already has a %s connection", c.ShopID, c.Kind)
 	}
@@ -125,7 +127,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *Connection) error {
 const connectionCols = `id, client_id, shop_id, kind, base_url, credentials, enabled, interval_s, sync_cursor,
 	cursor_at, last_run_at, last_status, last_error, created_at`
 
-func scanConnection(row interface{ Scan(...any) error }) (Connection, error) {
+func (s *Store) scanConnection(row interface{ Scan(...any) error }) (Connection, error) {
 	var c Connection
 	var creds string
 	var interval int64
@@ -138,10 +140,7 @@ func scanConnection(row interface{ Scan(...any) error }) (Connection, error) {
 	c.Interval = time.Duration(interval) * time.Second
 	c.CursorAt, c.LastRunAt = nullTime(cursorAt), nullTime(lastRun)
 	c.CreatedAt = c.CreatedAt.UTC()
-	if err := json.Unmarshal([]byte(creds), &c.Credentials); err != nil {
-		return c, fmt.Errorf("catalog: connection %d credentials: %w", c.ID, err)
-	}
-	return c, nil
+	return c, s.openCredentials(&c, creds)
 }
 
 // ConnectionFilter narrows a connection listing; zero fields match all.
@@ -178,7 +177,7 @@ func (s *Store) Connections(ctx context.Context, f ConnectionFilter) ([]Connecti
 	defer rows.Close()
 	var out []Connection
 	for rows.Next() {
-		c, err := scanConnection(rows)
+		c, err := s.scanConnection(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +188,7 @@ func (s *Store) Connections(ctx context.Context, f ConnectionFilter) ([]Connecti
 
 // Connection returns one connection the actor may see.
 func (s *Store) Connection(ctx context.Context, id int64) (Connection, error) {
-	c, err := scanConnection(s.db.QueryRowContext(ctx, `SELECT `+connectionCols+` FROM connections WHERE id=$1 AND `+clientScope(ctx, "client_id"), id))
+	c, err := s.scanConnection(s.db.QueryRowContext(ctx, `SELECT `+connectionCols+` FROM connections WHERE id=$1 AND `+clientScope(ctx, "client_id"), id))
 	if isNoRows(err) {
 		return c, notFound("connection", id)
 	}

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -13,6 +14,10 @@ func TestConnections(t *testing.T) {
 		a, b := mustClient(t, s, "A"), mustClient(t, s, "B")
 		shopA, shopB := mustShop(t, s, a.ID, "a"), mustShop(t, s, b.ID, "b")
 		c := catalog.Connection{ShopID: shopA.ID, Kind: catalog.ConnectorShopify, Credentials: map[string]string{"access_token": "shpat_x"}}
+		if err := s.CreateConnection(sys, &c); !errors.Is(err, catalog.ErrNoSecretKey) {
+			t.Fatalf("a connection without a secret key: %v", err)
+		}
+		s.SetSecretKey(mustKey(t))
 		if err := s.CreateConnection(sys, &c); err != nil {
 			t.Fatal(err)
 		}

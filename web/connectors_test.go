@@ -19,6 +19,11 @@ func TestShopifyWebhookOverHTTP(t *testing.T) {
 	s := stub.NewShopify("tok", stub.ShopifyOrders(2, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), e.shopA.Currency), nil)
 	defer s.Close()
 	c := catalog.Connection{ShopID: e.shopA.ID, Kind: "shopify", BaseURL: s.URL, Credentials: map[string]string{"access_token": "tok", "api_secret": "sec"}}
+	key, err := catalog.ParseSecretKey(catalog.GenerateSecretKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cat.SetSecretKey(key)
 	if err := e.cat.CreateConnection(sys, &c); err != nil {
 		t.Fatal(err)
 	}

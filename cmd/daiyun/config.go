@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/catalog"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 )
@@ -34,6 +35,14 @@ type Config struct {
 	LogLevel string `yaml:"log_level" env:"DAIYUN_LOG_LEVEL"`
 	// SecureCookies marks session cookies Secure (behind HTTPS).
 	SecureCookies bool `yaml:"secure_cookies" env:"DAIYUN_SECURE_COOKIES"`
+	// SecretKey (base64 of 32 bytes) seals connector credentials in the
+	// catalog with AES-256-GCM; empty: the key file DATA/secret.key,
+	// generated once (secretkey.go). Deliberately no flag: a key on the
+	// command line shows in the process list.
+	SecretKey string `yaml:"secret_key" env:"DAIYUN_SECRET_KEY"`
+	// SecretKeyPrevious is the key being rotated away from: credentials
+	// sealed with it are re-sealed under SecretKey at start-up.
+	SecretKeyPrevious string `yaml:"secret_key_previous" env:"DAIYUN_SECRET_KEY_PREVIOUS"`
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -114,6 +123,14 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return daiyun.Errorf(daiyun.EINVALID, "--addr %q is not HOST:PORT", c.Addr)
+	}
+	for _, k := range []struct{ name, val string }{{"secret_key (DAIYUN_SECRET_KEY)", c.SecretKey}, {"secret_key_previous (DAIYUN_SECRET_KEY_PREVIOUS)", c.SecretKeyPrevious}} {
+		if k.val == "" {
+			continue
+		}
+		if _, err := catalog.ParseSecretKey(k.val); err != nil {
+			return daiyun.Errorf(daiyun.EINVALID, "%s: %s", k.name, daiyun.ErrorMessage(err))
+		}
 	}
 	switch c.LogFormat {
 	case "", "text", "json":

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -50,16 +51,31 @@ func (m *Main) StartConnectorJobs(ctx context.Context) (*schedule.Queue, error) 
 }
 
 func connectionRows(cs []catalog.Connection) table {
-	t := table{header: []string{"id", "client_id", "shop_id", "kind", "enabled", "interval", "last_run_at", "last_status", "last_error"}}
+	t := table{header: []string{"id", "client_id", "shop_id", "kind", "enabled", "interval", "credentials", "last_run_at", "last_status", "last_error"}}
 	for _, c := range cs {
 		last := ""
 		if c.LastRunAt != nil {
 			last = c.LastRunAt.Format(time.RFC3339)
 		}
 		t.rows = append(t.rows, []string{strconv.FormatInt(c.ID, 10), strconv.FormatInt(c.ClientID, 10), strconv.FormatInt(c.ShopID, 10),
-			c.Kind, strconv.FormatBool(c.Enabled), c.Interval.String(), last, c.LastStatus, c.LastError})
+			c.Kind, strconv.FormatBool(c.Enabled), c.Interval.String(), credentialsCell(c), last, c.LastStatus, c.LastError})
 	}
 	return t
+}
+
+// credentialsCell lists a connection's credential names with a fingerprint
+// of each value ("access_token=sha256:1a2b3c4d"), never the values.
+func credentialsCell(c catalog.Connection) string {
+	fps := c.CredentialFingerprints()
+	names := make([]string, 0, len(fps))
+	for k := range fps {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for i, k := range names {
+		names[i] = k + "=" + fps[k]
+	}
+	return strings.Join(names, " ")
 }
 
 func runRows(rs []catalog.ConnectionRun) table {
@@ -91,7 +107,9 @@ func newConnectCmd(m *Main) *cobra.Command {
 		Use:   "add",
 		Short: "Connect a shop to its platform's API",
 		Long: `Connects a shop to its platform's API. Credentials are given as --cred key=value
-(repeatable) and stored in the catalog, not encrypted; they are never printed.
+(repeatable) and stored in the catalog encrypted (AES-256-GCM) under the secret key
+(secret_key / DAIYUN_SECRET_KEY, else DATA/secret.key); they are never printed, only a
+fingerprint of each (see docs/operations.md for backing up and rotating the key).
 
   shopify: --cred shop=acme.myshopify.com --cred access_token=shpat_… --cred api_secret=…
   taobao:  --cred app_key=… --cred app_secret=… --cred session=… [--cred sign_method=hmac-sha256]`,

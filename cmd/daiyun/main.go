@@ -124,8 +124,10 @@ func (m *Main) Root() *cobra.Command {
 		newDemoCmd(m),
 		newAnalyzeCmd(m),
 		newAlertsCmd(m),
+		newPlaybookCmd(m),
 		newConnectCmd(m), newSyncCmd(m),
 		newBenchCmd(m),
+		newExperimentCmd(m),
 	)
 	return root
 }
@@ -163,6 +165,10 @@ func (m *Main) Catalog(ctx context.Context) (*catalog.Store, error) {
 		}
 	}
 	if err := s.CheckSchema(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := m.unlockCredentials(ctx, s); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -95,6 +95,12 @@ func newEnv(t *testing.T, catalogURL string, openWH func(context.Context) (wareh
 	if err := cat.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Connector credentials are sealed at rest; a fresh key per test.
+	key, err := catalog.ParseSecretKey(catalog.GenerateSecretKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.SetSecretKey(key)
 	wh, err := openWH(ctx)
 	if err != nil {
 		t.Fatal(err)
