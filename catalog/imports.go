@@ -66,6 +66,13 @@ func mustImport(ctx context.Context, clientID int64) error {
 	return nil
 }
 
+// CheckImport fails unless the actor may bring data in for the client, as
+// StartImport and RecordImport do; a caller that records its run only once
+// it has ended checks first.
+func (s *Store) CheckImport(ctx context.Context, clientID int64) error {
+	return mustImport(ctx, clientID)
+}
+
 // StartImport records a run as running.
 func (s *Store) StartImport(ctx context.Context, r *ImportRecord) error {
 	if err := mustImport(ctx, r.ClientID); err != nil {
@@ -115,6 +122,34 @@ func (s *Store) FinishImport(ctx context.Context, id, status string, report any)
 	})
 }
 
+// RecordImport records a run that has already ended — an API batch, whose
+// rows were written in one warehouse transaction — with its report and
+// quarantined rows, in one catalog transaction: one statement for the
+// record, one per rejected row, instead of a start, a finish and a
+// quarantine transaction. r.Status must be ImportCommitted or ImportFailed.
+func (s *Store) RecordImport(ctx context.Context, r *ImportRecord, report any, quarantine []QuarantineRow) error {
+	if err := mustImport(ctx, r.ClientID); err != nil {
+		return err
+	}
+	b, err := json.Marshal(report)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if r.StartedAt.IsZero() {
+		r.StartedAt = now
+	}
+	r.UserID, r.FinishedAt, r.Report = daiyun.ActorFrom(ctx).UserID, &now, b
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO imports (id, client_id, shop_id, user_id, file, source, status, fixes, started_at, finished_at, report)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`, r.ID, r.ClientID, r.ShopID, nullID(r.UserID), r.File, r.Source, r.Status, r.Fixes,
+			r.StartedAt, now, string(b)); err != nil {
+			return fmt.Errorf("catalog: record import: %w", err)
+		}
+		return saveQuarantineTx(ctx, tx, quarantine, now)
+	})
+}
+
 // SaveQuarantine keeps rejected rows of an import.
 func (s *Store) SaveQuarantine(ctx context.Context, rows []QuarantineRow) error {
 	if len(rows) == 0 {
@@ -123,18 +158,20 @@ func (s *Store) SaveQuarantine(ctx context.Context, rows []QuarantineRow) error 
 	if err := mustImport(ctx, rows[0].ClientID); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, r := range rows {
-			raw, _ := json.Marshal(r.Raw)
-			header, _ := json.Marshal(r.Header)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (import_id, client_id, shop_id, file, format, row_no, col, value, reason, raw, header, created_at)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, r.ImportID, r.ClientID, r.ShopID, r.File, r.Format, r.Row, r.Column, r.Value, r.Reason,
-				string(raw), string(header), s.now()); err != nil {
-				return fmt.Errorf("catalog: save quarantine: %w", err)
-			}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return saveQuarantineTx(ctx, tx, rows, s.now()) })
+}
+
+func saveQuarantineTx(ctx context.Context, tx *sql.Tx, rows []QuarantineRow, now time.Time) error {
+	for _, r := range rows {
+		raw, _ := json.Marshal(r.Raw)
+		header, _ := json.Marshal(r.Header)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO quarantine (import_id, client_id, shop_id, file, format, row_no, col, value, reason, raw, header, created_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, r.ImportID, r.ClientID, r.ShopID, r.File, r.Format, r.Row, r.Column, r.Value, r.Reason,
+			string(raw), string(header), now); err != nil {
+			return fmt.Errorf("catalog: save quarantine: %w", err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 const importCols = `id, client_id, shop_id, COALESCE(user_id,0), file, source, status, fixes, started_at, finished_at, report`

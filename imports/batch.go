@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
+	"errors"
 
 	"io"
 	"sort"
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/daiyun/daiyun"
+	"github.com/daiyun/daiyun/catalog"
 	"github.com/daiyun/daiyun/ingest"
 	"github.com/daiyun/daiyun/warehouse"
 )
@@ -99,7 +100,11 @@ func firstByte(br *bufio.Reader) (byte, error) {
 
 // IngestBatch writes API rows for a fact table of a shop. The rows use the
 // table's own column names (docs/import.md, "Daiyun templates"); they go
-// through the same validation, quarantine and idempotent upserts as files.
+// through the same profile, validation, quarantine and idempotent upserts
+// as a file's rows (ingest.Import with Records: no CSV round trip). The
+// batch is one warehouse transaction; once it has ended, the run is
+// recorded in the catalog with its quarantined rows in one transaction,
+// and the per-row outcomes come from the run itself, not read back.
 func (s *Service) IngestBatch(ctx context.Context, shopID int64, table string, rows []map[string]any) (BatchResult, error) {
 	if _, ok := warehouse.TableByName(table); !ok {
 		return BatchResult{}, daiyun.Errorf(daiyun.EINVALID, "unknown table %q", table)
@@ -108,25 +113,56 @@ func (s *Service) IngestBatch(ctx context.Context, shopID int64, table string, r
 	if _, ok := ingest.ProfileByName(profile); !ok {
 		return BatchResult{}, daiyun.Errorf(daiyun.EINVALID, "table %q cannot be written through the API (write orders with their lines instead)", table)
 	}
-	var buf bytes.Buffer
-	if err := writeCSV(&buf, rows); err != nil {
-		return BatchResult{}, err
-	}
-	res, err := s.ImportFile(ctx, FileRequest{ShopID: shopID, FileName: "api:" + table, Reader: &buf, Profile: profile, Source: "api"})
+	shop, err := s.Catalog.Shop(ctx, shopID)
 	if err != nil {
 		return BatchResult{}, err
 	}
-	rep := res.Report
-	out := BatchResult{ImportID: res.Record.ID, Table: rep.Table, Read: rep.Read, Inserted: rep.Inserted, Updated: rep.Updated,
+	tenants, err := daiyun.TenantsFor(ctx, shop.ClientID)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	if err := s.Catalog.CheckImport(ctx, shop.ClientID); err != nil {
+		return BatchResult{}, err
+	}
+	key, err := s.Catalog.ClientKey(ctx, shop.ClientID)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	now := s.now()
+	rec := catalog.ImportRecord{ID: newID(now), ClientID: shop.ClientID, ShopID: shop.ID, File: "api:" + table, Source: "api", StartedAt: now}
+	sink := &ingest.MemorySink{}
+	rep, ierr := ingest.Import(ctx, s.Warehouse, sink, ingest.Request{
+		ImportID: rec.ID, Tenants: tenants, Shop: shop, ClientKey: key, FileName: rec.File,
+		Records: records(rows), Format: profile, Now: now, MaxErrors: len(rows),
+	})
+	rec.Status = catalog.ImportCommitted
+	if ierr != nil && !errors.Is(ierr, ingest.ErrNothingRead) {
+		rec.Status = catalog.ImportFailed
+	}
+	rejects := sink.Rejects(rec.ID)
+	q := make([]catalog.QuarantineRow, len(rejects))
+	header := sink.Header(rec.ID)
+	for i, r := range rejects {
+		q[i] = catalog.QuarantineRow{ImportID: rec.ID, ClientID: shop.ClientID, ShopID: shop.ID, File: r.File, Format: rep.Format,
+			Row: r.Row, Column: r.Column, Value: r.Value, Reason: r.Reason, Raw: r.Raw, Header: header}
+	}
+	// Recorded even when the request was cancelled, so the run says how
+	// it ended.
+	fctx := daiyun.WithActor(context.WithoutCancel(ctx), daiyun.ActorFrom(ctx))
+	if err := s.Catalog.RecordImport(fctx, &rec, rep, q); err != nil && ierr == nil {
+		ierr = err
+	}
+	if ierr != nil && !errors.Is(ierr, ingest.ErrNothingRead) {
+		return BatchResult{ImportID: rec.ID, Table: rep.Table}, ierr
+	}
+	// A batch whose every row was quarantined still answers each row's
+	// outcome, with ErrNothingRead.
+	out := BatchResult{ImportID: rec.ID, Table: rep.Table, Read: rep.Read, Inserted: rep.Inserted, Updated: rep.Updated,
 		Unchanged: rep.Unchanged, Quarantined: rep.Quarantined, Rows: make([]RowOutcome, len(rows))}
 	bad := map[int][]ingest.ErrorItem{}
-	rejected, err := s.Catalog.Quarantine(ctx, quarantineOf(res.Record.ID))
-	if err != nil {
-		return out, err
-	}
-	for _, q := range rejected {
-		i := q.Row - 2 // file row 2 is the batch's first row
-		bad[i] = append(bad[i], ingest.ErrorItem{Row: q.Row, Column: q.Column, Value: q.Value, Reason: q.Reason})
+	for _, r := range rejects {
+		i := r.Row - 2 // row 2 is the batch's first row
+		bad[i] = append(bad[i], ingest.ErrorItem{Row: r.Row, Column: r.Column, Value: r.Value, Reason: r.Reason})
 	}
 	for i := range rows {
 		out.Rows[i] = RowOutcome{Index: i, Status: "accepted"}
@@ -134,16 +170,16 @@ func (s *Service) IngestBatch(ctx context.Context, shopID int64, table string, r
 			out.Rows[i] = RowOutcome{Index: i, Status: "quarantined", Errors: errs}
 		}
 	}
-	return out, nil
+	return out, ierr
 }
 
-// writeCSV lays objects out as a CSV whose header is the union of their
-// keys, in a fixed order.
-func writeCSV(w io.Writer, rows []map[string]any) error {
-	keys := map[string]bool{}
+// records lays objects out as rows whose header is the union of their
+// keys, in a fixed order; a key a row lacks is an empty cell.
+func records(rows []map[string]any) *ingest.Records {
+	keys := map[string]int{}
 	for _, r := range rows {
 		for k := range r {
-			keys[k] = true
+			keys[k] = 0
 		}
 	}
 	header := make([]string, 0, len(keys))
@@ -151,19 +187,19 @@ func writeCSV(w io.Writer, rows []map[string]any) error {
 		header = append(header, k)
 	}
 	sort.Strings(header)
-	cw := csv.NewWriter(w)
-	cw.Write(header)
-	rec := make([]string, len(header))
-	for _, r := range rows {
-		for i, k := range header {
-			rec[i] = cellText(r[k])
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+	for i, k := range header {
+		keys[k] = i
 	}
-	cw.Flush()
-	return cw.Error()
+	out := &ingest.Records{Header: header, Rows: make([][]string, len(rows))}
+	cells := make([]string, len(rows)*len(header))
+	for i, r := range rows {
+		rec := cells[i*len(header) : (i+1)*len(header) : (i+1)*len(header)]
+		for k, v := range r {
+			rec[keys[k]] = cellText(v)
+		}
+		out.Rows[i] = rec
+	}
+	return out
 }
 
 func cellText(v any) string {

@@ -228,7 +228,3 @@ func (s *Service) Health(ctx context.Context, clientID int64, days int) ([]ShopH
 	}
 	return out, nil
 }
-
-func quarantineOf(importID string) catalog.QuarantineFilter {
-	return catalog.QuarantineFilter{ImportID: importID}
-}

@@ -3,6 +3,7 @@ package imports_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/catalog"
 	"github.com/daiyun/daiyun/imports"
+	"github.com/daiyun/daiyun/ingest"
 	"github.com/daiyun/daiyun/warehouse/duckdb"
 )
 
@@ -24,7 +26,7 @@ type fixture struct {
 	otherActor context.Context
 }
 
-func setup(t *testing.T) fixture {
+func setup(t testing.TB) fixture {
 	t.Helper()
 	dir := t.TempDir()
 	cat, err := catalog.Open(sys, filepath.Join(dir, "catalog.db"))
@@ -128,6 +130,11 @@ func TestAPIBatchOutcomesAndIsolation(t *testing.T) {
 	again, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", rows[:1])
 	if err != nil || again.Unchanged != 1 {
 		t.Fatalf("replayed batch: %+v %v", again, err)
+	}
+	// A batch whose only row is quarantined still answers its outcome.
+	allBad, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", rows[1:])
+	if !errors.Is(err, ingest.ErrNothingRead) || len(allBad.Rows) != 1 || allBad.Rows[0].Status != "quarantined" || allBad.Quarantined != 1 {
+		t.Fatalf("all-quarantined batch: %+v %v", allBad, err)
 	}
 	// Client B's key cannot write to client A's shop.
 	if _, err := f.svc.IngestBatch(f.otherActor, f.shop.ID, "traffic_daily", rows[:1]); daiyun.ErrorCode(err) != daiyun.ENOTFOUND {

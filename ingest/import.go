@@ -34,6 +34,10 @@ type Request struct {
 	FileName string
 	Reader   io.Reader
 	Path     string
+	// Records, when set, are rows already split into fields (an API batch):
+	// no file is read, and the rows go through the same profile,
+	// validation and quarantine as a file's.
+	Records *Records
 	// Sheet picks an XLSX sheet (default: the first).
 	Sheet string
 	// Format forces a profile by name instead of recognising the header.
@@ -127,20 +131,7 @@ func Import(ctx context.Context, wh warehouse.Warehouse, sink QuarantineSink, re
 	if err != nil {
 		return rep, err
 	}
-	r := req.Reader
-	if r == nil {
-		f, err := os.Open(req.Path)
-		if err != nil {
-			return rep, daiyun.Errorf(daiyun.EINVALID, "cannot open %s", req.Path)
-		}
-		defer f.Close()
-		r = f
-		if rep.File == "" {
-			rep.File = filepath.Base(req.Path)
-			imp.file = rep.File
-		}
-	}
-	src, info, err := openSource(r, rep.File, req.Sheet)
+	src, info, err := imp.open()
 	if err != nil {
 		return rep, err
 	}
@@ -165,6 +156,46 @@ func Import(ctx context.Context, wh warehouse.Warehouse, sink QuarantineSink, re
 		return rep, fmt.Errorf("ingest: %s: %w: the file has no data rows", rep.File, ErrNothingRead)
 	}
 	return rep, nil
+}
+
+// open opens the request's records, reader or file.
+func (imp *importer) open() (source, FileInfo, error) {
+	req, rep := imp.req, imp.rep
+	if req.Records != nil {
+		return &recordSource{recs: req.Records}, FileInfo{Kind: "records"}, nil
+	}
+	r := req.Reader
+	if r == nil {
+		f, err := os.Open(req.Path)
+		if err != nil {
+			return nil, FileInfo{}, daiyun.Errorf(daiyun.EINVALID, "cannot open %s", req.Path)
+		}
+		if rep.File == "" {
+			rep.File = filepath.Base(req.Path)
+			imp.file = rep.File
+		}
+		src, info, err := openSource(f, rep.File, req.Sheet)
+		if err != nil {
+			f.Close()
+			return nil, info, err
+		}
+		return closeBoth{src, f}, info, nil
+	}
+	return openSource(r, rep.File, req.Sheet)
+}
+
+// closeBoth closes a source and the file under it.
+type closeBoth struct {
+	source
+	f *os.File
+}
+
+func (c closeBoth) Close() error {
+	err := c.source.Close()
+	if ferr := c.f.Close(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // run feeds the data records to the converter and flushes the last batch.
@@ -280,7 +311,7 @@ func newImporter(wh warehouse.Warehouse, sink QuarantineSink, req *Request, rep 
 	if len(req.ClientKey) == 0 {
 		return nil, daiyun.Errorf(daiyun.EINVALID, "the client's pseudonymisation key is required")
 	}
-	if req.Reader == nil && req.Path == "" {
+	if req.Reader == nil && req.Path == "" && req.Records == nil {
 		return nil, daiyun.Errorf(daiyun.EINVALID, "no file given")
 	}
 	if sink == nil {

@@ -52,19 +52,20 @@ type fieldBind struct {
 // orderConv converts order exports: orders, their lines, status history and
 // customers.
 type orderConv struct {
-	imp       *importer
-	binds     []fieldBind
-	lines     bool // rows are lines
-	linesOnly bool // rows are lines of orders imported before
-	sum       bool
-	accs      map[string]*orderAcc
-	seq       []*orderAcc
-	last      *orderAcc
-	rows      int
-	done      map[uint64]struct{} // orders written in earlier batches
-	seed      maphash.Seed
-	pseud     map[string]string
-	custFirst map[string]time.Time // customers' first order as stored, learnt in this import
+	imp        *importer
+	binds      []fieldBind
+	lines      bool // rows are lines
+	linesOnly  bool // rows are lines of orders imported before
+	sum        bool
+	accs       map[string]*orderAcc
+	seq        []*orderAcc
+	last       *orderAcc
+	rows       int
+	done       map[uint64]struct{} // orders written in earlier batches
+	seed       maphash.Seed
+	pseud      map[string]string
+	custFirst  map[string]time.Time // customers' first order as stored, learnt in this import
+	custForgot bool                 // custFirst was cleared: the next lookup waits for the batch in flight
 }
 
 func newOrderConv(imp *importer, bs []binding) *orderConv {

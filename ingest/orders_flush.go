@@ -35,6 +35,7 @@ func (c *orderConv) flush(ctx context.Context) error {
 		}
 		if len(c.custFirst) > 1000000 {
 			clear(c.custFirst)
+			c.custForgot = true
 		}
 	}()
 	if len(c.seq) == 0 {
@@ -183,7 +184,13 @@ func (c *orderConv) customerRows(ctx context.Context, custs map[string]*customer
 		}
 	}
 	known := c.custFirst
-	err := c.lookup(ctx, "SELECT customer_id, first_order_at FROM customers WHERE {{tenants}} AND tenant_id = $1 AND customer_id IN %s",
+	// Every customer an earlier batch of this import wrote is in
+	// custFirst, so the ids looked up here were not written by the batch
+	// still in flight: the lookup need not wait for it (parsing goes on
+	// while the warehouse writes), unless custFirst was just forgotten.
+	wait := c.custForgot
+	c.custForgot = false
+	err := c.lookup(ctx, wait, "SELECT customer_id, first_order_at FROM customers WHERE {{tenants}} AND tenant_id = $1 AND customer_id IN %s",
 		[]any{c.imp.req.Shop.ClientID}, ids, func(scan func(...any) error) error {
 			var id string
 			var first *time.Time
@@ -215,9 +222,14 @@ func (c *orderConv) customerRows(ctx context.Context, custs map[string]*customer
 // separator and are split by the engine: one cheap statement per chunk,
 // where an IN list of parameters or literals cost more than the rest of an
 // import.
-func (c *orderConv) lookup(ctx context.Context, query string, fixed []any, keys []string, row func(scan func(...any) error) error) error {
-	if err := c.imp.wait(); err != nil {
-		return err
+//
+// With wait, it first lets the batch in flight commit, so the lookup sees
+// it.
+func (c *orderConv) lookup(ctx context.Context, wait bool, query string, fixed []any, keys []string, row func(scan func(...any) error) error) error {
+	if wait {
+		if err := c.imp.wait(); err != nil {
+			return err
+		}
 	}
 	const chunk = 50000
 	param := "$" + strconv.Itoa(len(fixed)+1)
@@ -249,7 +261,7 @@ func (c *orderConv) flushLines(ctx context.Context) error {
 		nos = append(nos, acc.o.no)
 	}
 	orders := map[string]known{}
-	err := c.lookup(ctx, "SELECT order_no, created_day, version FROM orders WHERE {{tenants}} AND tenant_id = $1 AND shop_id = $2 AND order_no IN %s",
+	err := c.lookup(ctx, true, "SELECT order_no, created_day, version FROM orders WHERE {{tenants}} AND tenant_id = $1 AND shop_id = $2 AND order_no IN %s",
 		[]any{imp.req.Shop.ClientID, imp.req.Shop.ID}, nos, func(scan func(...any) error) error {
 			var no string
 			var k known

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -44,6 +45,40 @@ func openSource(r io.Reader, name, sheet string) (source, FileInfo, error) {
 	}
 	return openCSV(br)
 }
+
+// Records is a table already split into fields: an API batch laid out
+// with Header naming its columns. Row numbers count as in a file: the
+// header is row 1, Rows[0] is row 2.
+type Records struct {
+	Header []string
+	Rows   [][]string
+}
+
+// recordSource yields Records like a file's rows, cells cleaned the same
+// way (JSON text is valid UTF-8 by construction).
+type recordSource struct {
+	recs *Records
+	i    int
+}
+
+func (s *recordSource) Next() ([]string, int, error) {
+	if s.i > len(s.recs.Rows) {
+		return nil, s.i, io.EOF
+	}
+	var rec []string
+	if s.i == 0 {
+		rec = slices.Clone(s.recs.Header)
+	} else {
+		rec = s.recs.Rows[s.i-1]
+	}
+	s.i++
+	for j, v := range rec {
+		rec[j] = cleanCell(v)
+	}
+	return rec, s.i, nil
+}
+
+func (s *recordSource) Close() error { return nil }
 
 type csvSource struct {
 	r    *csv.Reader

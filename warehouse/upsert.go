@@ -500,3 +500,99 @@ func (b *UpsertBatch) InsertOnConflictSQL(from string, classified bool) string {
 	}
 	return q
 }
+
+// FreshCheckSQL returns a query and its arguments that count (up to one)
+// the stored rows that may share a key with the batch. When it finds none,
+// every staged row is new and an engine may append the batch straight into
+// the table, with no staging table and no classification. The check may
+// say "maybe" where a precise one would say "no" — key columns after the
+// first one that varies within the batch are not compared — but never
+// "no" for a stored key. Key columns that hold one value across the batch
+// are compared as literals, so an engine prunes by them; the varying
+// column's values travel as one text parameter joined by the unit
+// separator (one cheap statement, whatever the batch size). ok is false
+// when the values cannot travel that way (a text key holding the
+// separator); the caller then classifies.
+func (b *UpsertBatch) FreshCheckSQL(d Dialect) (query string, args []any, ok bool) {
+	var where []string
+	where = append(where, "t."+b.tenantFilter())
+	for _, k := range b.Table.Key {
+		j := slices.IndexFunc(b.Columns, func(c Column) bool { return c.Name == k })
+		col := b.Columns[j]
+		if lit, constant := b.constant(j); constant {
+			where = append(where, "t."+Quote(k)+" = "+lit)
+			continue
+		}
+		var list strings.Builder
+		for i := range b.Rows {
+			if !b.Winner(i) {
+				continue
+			}
+			v, err := NormalizeValue(col, b.Rows[i][j])
+			if err != nil {
+				return "", nil, false
+			}
+			s, ok := keyText(col.Type, v)
+			if !ok || strings.Contains(s, "\x1f") {
+				return "", nil, false
+			}
+			if list.Len() > 0 {
+				list.WriteByte(0x1f)
+			}
+			list.WriteString(s)
+		}
+		split := "unnest(string_split($1, chr(31)))"
+		if d == Postgres {
+			split = "unnest(string_to_array($1, chr(31)))"
+		}
+		typ := string(col.Type)
+		if col.Type == Double {
+			typ = d.DoubleName()
+		}
+		where = append(where, fmt.Sprintf("t.%s IN (SELECT CAST(%s AS %s))", Quote(k), split, typ))
+		args = append(args, list.String())
+		break
+	}
+	return fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s t WHERE %s LIMIT 1) x", Quote(b.Table.Name), strings.Join(where, " AND ")), args, true
+}
+
+// constant reports whether column j holds one integer value in every row,
+// and that value as an SQL literal ("" when it is not an integer column).
+func (b *UpsertBatch) constant(j int) (string, bool) {
+	if t := b.Columns[j].Type; t != BigInt && t != Int {
+		return "", false
+	}
+	var first int64
+	for i, r := range b.Rows {
+		n, ok := toInt64(r[j])
+		if !ok {
+			return "", false
+		}
+		if i == 0 {
+			first = n
+		} else if n != first {
+			return "", false
+		}
+	}
+	return strconv.FormatInt(first, 10), len(b.Rows) > 0
+}
+
+// keyText writes a normalised key value as text an engine casts back to
+// the column's type.
+func keyText(t Type, v any) (string, bool) {
+	if n, ok := toInt64(v); ok {
+		return strconv.FormatInt(n, 10), true
+	}
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case time.Time:
+		if t == DateT {
+			return x.Format("2006-01-02"), true
+		}
+		return x.UTC().Format("2006-01-02 15:04:05.999999"), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}

@@ -76,3 +76,51 @@ func TestDedupNormalisesKeys(t *testing.T) {
 		t.Errorf("winners %v %v %v, want false true true", b.Winner(0), b.Winner(1), b.Winner(2))
 	}
 }
+
+func TestFreshCheckSQL(t *testing.T) {
+	ctx := daiyun.WithActor(context.Background(), daiyun.SystemActor)
+	tn, err := daiyun.TenantsFor(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, _ := warehouse.TableByName("traffic_daily")
+	cols := tbl.ColumnNames()
+	row := func(d int, source string) []any {
+		r := make([]any, len(cols))
+		for i, c := range tbl.Columns {
+			switch c.Name {
+			case "tenant_id":
+				r[i] = 7
+			case "shop_id":
+				r[i] = 3
+			case "day":
+				r[i] = time.Date(2026, 5, d, 0, 0, 0, 0, time.UTC)
+			case "source":
+				r[i] = source
+			default:
+				if c.Type == warehouse.BigInt || c.Type == warehouse.Int {
+					r[i] = 0
+				}
+			}
+		}
+		return r
+	}
+	b, err := warehouse.PrepareUpsert(tn, "traffic_daily", cols, [][]any{row(1, "search"), row(2, "ads")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Dedup()
+	q, args, ok := b.FreshCheckSQL(warehouse.DuckDB)
+	// The constant tenant and shop are literals; the varying day is the
+	// list parameter, as dates; the source after it is not compared.
+	want := `SELECT count(*) FROM (SELECT 1 FROM "traffic_daily" t WHERE t.tenant_id IN (7) AND t."tenant_id" = 7 AND t."shop_id" = 3 AND t."day" IN (SELECT CAST(unnest(string_split($1, chr(31))) AS DATE)) LIMIT 1) x`
+	if !ok || q != want || len(args) != 1 || args[0] != "2026-05-01\x1f2026-05-02" {
+		t.Fatalf("FreshCheckSQL = %v\n%s\n%q", ok, q, args)
+	}
+	// A text key holding the separator cannot travel as a list.
+	b, _ = warehouse.PrepareUpsert(tn, "customers", []string{"tenant_id", "customer_id"}, [][]any{{7, "a\x1fb"}, {7, "c"}})
+	b.Dedup()
+	if _, _, ok := b.FreshCheckSQL(warehouse.Postgres); ok {
+		t.Fatal("a key holding the unit separator was put in a list")
+	}
+}

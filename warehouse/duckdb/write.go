@@ -13,54 +13,34 @@ import (
 	"github.com/daiyun/daiyun/warehouse"
 )
 
-const (
-	stageTable = "daiyun_stage"
-	clsTable   = "daiyun_cls"
-)
+const clsTable = "daiyun_cls"
 
-// Upsert writes rows set-based, in one transaction: the batch is
-// deduplicated by key and appended into a temporary staging table; when no
-// staged key is stored yet the stage is inserted as it is, otherwise it is
-// classified against the stored rows with one join, the replaced rows are
-// deleted and the new and replacing rows inserted. See warehouse.Warehouse
-// and docs/warehouse.md.
+// Upsert writes rows set-based, in one transaction; see UpsertMany, which
+// it is with one table, warehouse.Warehouse and docs/warehouse.md.
 func (db *DB) Upsert(ctx context.Context, tenants daiyun.Tenants, table string, columns []string, rows [][]any) (warehouse.UpsertResult, error) {
-	var res warehouse.UpsertResult
-	b, err := warehouse.PrepareUpsert(tenants, table, columns, rows)
-	if err != nil || len(rows) == 0 {
-		return res, err
+	if _, err := warehouse.PrepareUpsert(tenants, table, columns, rows); err != nil || len(rows) == 0 {
+		return warehouse.UpsertResult{}, err
 	}
-	mu := db.locks[table]
-	mu.Lock()
-	defer mu.Unlock()
-
-	conn, err := db.db.Conn(ctx)
+	out, err := db.UpsertMany(ctx, tenants, []warehouse.TableRows{{Table: table, Columns: columns, Rows: rows}})
 	if err != nil {
-		return res, fmt.Errorf("duckdb: upsert %s: %w", table, err)
+		return warehouse.UpsertResult{}, err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return res, fmt.Errorf("duckdb: upsert %s: begin: %w", table, err)
-	}
-	res, err = upsertTx(ctx, conn, b)
-	if err == nil {
-		if _, err = conn.ExecContext(ctx, "COMMIT"); err == nil {
-			return res, nil
-		}
-		err = fmt.Errorf("duckdb: upsert %s: commit: %w", table, err)
-	}
-	if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
-		// Never hand a connection in an unknown transaction state back to
-		// the pool.
-		conn.Raw(func(any) error { return driver.ErrBadConn })
-	}
-	return warehouse.UpsertResult{}, err
+	return out[0], nil
 }
 
 // UpsertMany writes several tables' rows in one transaction: all of them or
 // none (an import batch's orders, lines, history and customers). The
 // tables' write locks are taken in schema order, so two batches never wait
 // on each other in a circle.
+//
+// Each table's rows are deduplicated by key first. Then, when a cheap
+// check finds none of the batch's keys stored (fresh data, the common case
+// of an import and of API pushes), the rows are appended straight into the
+// table with DuckDB's appender: no staging table, no copy. Otherwise they
+// are appended into a temporary staging table, classified against the
+// stored rows with one join, the replaced rows deleted and the new and
+// replacing rows inserted. Every row is checked on the way in; a bad one
+// fails the whole transaction.
 func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []warehouse.TableRows) ([]warehouse.UpsertResult, error) {
 	bs := make([]*warehouse.UpsertBatch, len(batch))
 	tables := map[string]bool{}
@@ -69,6 +49,7 @@ func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []wa
 		if err != nil {
 			return nil, err
 		}
+		b.Dedup()
 		bs[i] = b
 		tables[t.Table] = true
 	}
@@ -88,7 +69,7 @@ func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []wa
 	}
 	out := make([]warehouse.UpsertResult, len(batch))
 	for i, b := range bs {
-		if len(batch[i].Rows) == 0 {
+		if len(b.Rows) == 0 {
 			continue
 		}
 		if out[i], err = upsertTx(ctx, conn, b); err != nil {
@@ -102,12 +83,72 @@ func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []wa
 		err = fmt.Errorf("duckdb: upsert: commit: %w", err)
 	}
 	if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+		// Never hand a connection in an unknown transaction state back to
+		// the pool.
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	return nil, err
 }
 
+// upsertTx writes one table's deduplicated rows inside the caller's
+// transaction and under its write lock.
 func upsertTx(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch) (warehouse.UpsertResult, error) {
+	name := b.Table.Name
+	if q, args, ok := b.FreshCheckSQL(warehouse.DuckDB); ok {
+		var n int
+		if err := conn.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			return warehouse.UpsertResult{}, fmt.Errorf("duckdb: upsert %s: check keys: %w", name, err)
+		}
+		if n == 0 {
+			err := conn.Raw(func(dc any) error {
+				a, err := duck.NewAppenderWithColumns(dc.(driver.Conn), "", "main", name, b.StageColumnNames())
+				if err != nil {
+					return err
+				}
+				return appendRows(a, b)
+			})
+			if err != nil {
+				if daiyun.ErrorCode(err) == daiyun.EINVALID {
+					return warehouse.UpsertResult{}, err
+				}
+				return warehouse.UpsertResult{}, fmt.Errorf("duckdb: upsert %s: append: %w", name, err)
+			}
+			return warehouse.UpsertResult{Inserted: b.Staged()}, nil
+		}
+	}
+	const stage = "daiyun_stage"
+	if err := stageRows(ctx, conn, b, stage); err != nil {
+		return warehouse.UpsertResult{}, err
+	}
+	res, err := applyStage(ctx, conn, b, stage)
+	if err != nil {
+		return res, err
+	}
+	if _, err := conn.ExecContext(ctx, "DROP TABLE "+stage); err != nil {
+		return res, fmt.Errorf("duckdb: upsert %s: drop stage: %w", name, err)
+	}
+	return res, nil
+}
+
+// stageRows creates (or replaces) the connection's temporary staging table
+// and appends the batch's checked, deduplicated rows into it.
+func stageRows(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch, stage string) error {
+	name := b.Table.Name
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+stage+" ("+b.StageColumnsSQL(warehouse.DuckDB)+")"); err != nil {
+		return fmt.Errorf("duckdb: upsert %s: stage: %w", name, err)
+	}
+	if err := conn.Raw(func(dc any) error { return appendStage(dc.(driver.Conn), b, stage) }); err != nil {
+		if daiyun.ErrorCode(err) == daiyun.EINVALID {
+			return err
+		}
+		return fmt.Errorf("duckdb: upsert %s: stage: %w", name, err)
+	}
+	return nil
+}
+
+// applyStage writes a staged table into its fact table, inside the
+// caller's transaction and under its write lock.
+func applyStage(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch, stage string) (warehouse.UpsertResult, error) {
 	var res warehouse.UpsertResult
 	name := b.Table.Name
 	step := func(what, q string) error {
@@ -116,28 +157,16 @@ func upsertTx(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch) (wa
 		}
 		return nil
 	}
-	if err := step("stage", "CREATE TEMP TABLE "+stageTable+" ("+b.StageColumnsSQL(warehouse.DuckDB)+")"); err != nil {
-		return res, err
-	}
-	if err := conn.Raw(func(dc any) error { return stage(dc.(driver.Conn), b) }); err != nil {
-		if daiyun.ErrorCode(err) == daiyun.EINVALID {
-			return res, err
-		}
-		return res, fmt.Errorf("duckdb: upsert %s: stage: %w", name, err)
-	}
 	var matched int
-	if err := conn.QueryRowContext(ctx, b.MatchCountSQL(stageTable)).Scan(&matched); err != nil {
+	if err := conn.QueryRowContext(ctx, b.MatchCountSQL(stage)).Scan(&matched); err != nil {
 		return res, fmt.Errorf("duckdb: upsert %s: match: %w", name, err)
 	}
 	if matched == 0 {
 		// Fresh keys only: no classification needed.
 		res.Inserted = b.Staged()
-		if err := step("insert", b.InsertStageSQL(stageTable)); err != nil {
-			return res, err
-		}
-		return res, step("drop stage", "DROP TABLE "+stageTable)
+		return res, step("insert", b.InsertStageSQL(stage))
 	}
-	if err := step("classify", "CREATE TEMP TABLE "+clsTable+" AS "+b.ClassifySQL(stageTable)); err != nil {
+	if err := step("classify", "CREATE TEMP TABLE "+clsTable+" AS "+b.ClassifySQL(stage)); err != nil {
 		return res, err
 	}
 	rows, err := conn.QueryContext(ctx, warehouse.CountSQL(clsTable))
@@ -166,19 +195,21 @@ func upsertTx(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch) (wa
 			return res, err
 		}
 	}
-	if err := step("drop stage", "DROP TABLE "+stageTable); err != nil {
-		return res, err
-	}
-	return res, step("drop stage", "DROP TABLE "+clsTable)
+	return res, step("drop classification", "DROP TABLE "+clsTable)
 }
 
-// stage appends the batch's normalised rows into the staging table.
-func stage(dc driver.Conn, b *warehouse.UpsertBatch) error {
-	a, err := duck.NewAppender(dc, "temp", "main", stageTable)
+// appendStage appends the batch's normalised rows into the staging table.
+func appendStage(dc driver.Conn, b *warehouse.UpsertBatch, stage string) error {
+	a, err := duck.NewAppender(dc, "temp", "main", stage)
 	if err != nil {
 		return err
 	}
-	b.Dedup()
+	return appendRows(a, b)
+}
+
+// appendRows appends the batch's rows that won Dedup, each checked and
+// normalised, and closes the appender (flushing into the transaction).
+func appendRows(a *duck.Appender, b *warehouse.UpsertBatch) error {
 	vals := make([]driver.Value, len(b.Columns))
 	dst := make([]any, len(b.Columns))
 	for i := range b.Rows {
