@@ -163,7 +163,8 @@ func TestUnreachableDatabaseIsAClearError(t *testing.T) {
 
 func TestServerModeOnPostgreSQL(t *testing.T) {
 	url := pgtest.New(t)
-	env := map[string]string{"DAIYUN_CATALOG_URL": url, "DAIYUN_WAREHOUSE_URL": url}
+	// The data directory still holds the generated secret key file.
+	env := map[string]string{"DAIYUN_CATALOG_URL": url, "DAIYUN_WAREHOUSE_URL": url, "DAIYUN_DATA": t.TempDir()}
 	if _, err := run(t, env, "client", "list"); err == nil || !strings.Contains(err.Error(), "run `daiyun migrate`") {
 		t.Fatalf("unmigrated server database: %v", err)
 	}
