@@ -106,11 +106,7 @@ func newAlertsExportCmd(m *Main) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "" || output == "-" {
-				_, err = cmd.OutOrStdout().Write(b)
-				return err
-			}
-			return os.WriteFile(output, b, 0o644)
+			return writeOutput(cmd, output, b)
 		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")

@@ -19,15 +19,10 @@ func runByShopAnalysis(m *Main, cmd *cobra.Command, kind string, w warehouseFlag
 	if fl.Changed("input") || w.shop != "" || w.table != "" {
 		return daiyun.Errorf(daiyun.EINVALID, "--by-shop reads the warehouse for every shop: --input, --shop and --table don't apply")
 	}
-	from, _ := fl.GetString("from")
-	to, _ := fl.GetString("to")
 	req := source.ShopsRequest{Kind: kind}
 	var err error
-	if req.From, err = daiyun.ParseDate(from); err != nil {
-		return daiyun.Errorf(daiyun.EINVALID, "--from: %s", daiyun.ErrorMessage(err))
-	}
-	if req.To, err = daiyun.ParseDate(to); err != nil {
-		return daiyun.Errorf(daiyun.EINVALID, "--to: %s", daiyun.ErrorMessage(err))
+	if req.From, req.To, err = dateRange(fl); err != nil {
+		return err
 	}
 	if req.Options, err = optionsFromFlags(cmd.LocalFlags(), w.options); err != nil {
 		return err

@@ -75,15 +75,10 @@ func runWarehouseAnalysis(m *Main, cmd *cobra.Command, kind string, w warehouseF
 	if fl.Changed("input") {
 		return daiyun.Errorf(daiyun.EINVALID, "--input and --client exclude each other: one reads a file, the other the warehouse")
 	}
-	from, _ := fl.GetString("from")
-	to, _ := fl.GetString("to")
 	req := source.Request{Kind: kind}
 	var err error
-	if req.From, err = daiyun.ParseDate(from); err != nil {
-		return daiyun.Errorf(daiyun.EINVALID, "--from: %s", daiyun.ErrorMessage(err))
-	}
-	if req.To, err = daiyun.ParseDate(to); err != nil {
-		return daiyun.Errorf(daiyun.EINVALID, "--to: %s", daiyun.ErrorMessage(err))
+	if req.From, req.To, err = dateRange(fl); err != nil {
+		return err
 	}
 	if req.Options, err = optionsFromFlags(cmd.LocalFlags(), w.options); err != nil {
 		return err
@@ -123,6 +118,19 @@ func runWarehouseAnalysis(m *Main, cmd *cobra.Command, kind string, w warehouseF
 		return daiyun.Errorf(daiyun.EINVALID, "--table %q is not one of %s", w.table, strings.Join(res.TableNames, ", "))
 	}
 	return emit(cmd, format, res, table{header: t.Header, rows: t.Rows})
+}
+
+// dateRange reads the warehouse door's --from and --to, inclusive days.
+func dateRange(fl *pflag.FlagSet) (from, to daiyun.Date, err error) {
+	f, _ := fl.GetString("from")
+	t, _ := fl.GetString("to")
+	if from, err = daiyun.ParseDate(f); err != nil {
+		return from, to, daiyun.Errorf(daiyun.EINVALID, "--from: %s", daiyun.ErrorMessage(err))
+	}
+	if to, err = daiyun.ParseDate(t); err != nil {
+		return from, to, daiyun.Errorf(daiyun.EINVALID, "--to: %s", daiyun.ErrorMessage(err))
+	}
+	return from, to, nil
 }
 
 // analyseOnServer runs the analysis on the server that holds the embedded

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 
 	"github.com/daiyun/daiyun"
@@ -72,11 +71,7 @@ func newPlaybookExportCmd(m *Main) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "" || output == "-" {
-				_, err = cmd.OutOrStdout().Write(b)
-				return err
-			}
-			return os.WriteFile(output, b, 0o644)
+			return writeOutput(cmd, output, b)
 		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")

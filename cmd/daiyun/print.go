@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/daiyun/daiyun/internal/cliout"
 	"github.com/spf13/cobra"
 )
@@ -28,4 +30,14 @@ func emit(cmd *cobra.Command, format string, v any, t cliout.Tabular) error {
 		return err
 	}
 	return cliout.Write(cmd.OutOrStdout(), format, v, t)
+}
+
+// writeOutput writes b to the file --output names, or to stdout when it is
+// empty or "-".
+func writeOutput(cmd *cobra.Command, output string, b []byte) error {
+	if output == "" || output == "-" {
+		_, err := cmd.OutOrStdout().Write(b)
+		return err
+	}
+	return os.WriteFile(output, b, 0o644)
 }
