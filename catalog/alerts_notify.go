@@ -285,7 +285,11 @@ func (s *Store) AlertChannels(ctx context.Context, clientID int64) ([]alerting.C
 	out := []alerting.Channel{}
 	for rows.Next() {
 		var c alerting.Channel
-		if err := rows.Scan(&c.ID, &c.ClientID, &c.Name, &c.Kind, &c.URL, &c.Secret, &c.MinLevel, &c.Lang, &c.Disabled); err != nil {
+		var url, secret string
+		if err := rows.Scan(&c.ID, &c.ClientID, &c.Name, &c.Kind, &url, &secret, &c.MinLevel, &c.Lang, &c.Disabled); err != nil {
+			return nil, err
+		}
+		if err := s.openChannel(&c, url, secret); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -294,7 +298,8 @@ func (s *Store) AlertChannels(ctx context.Context, clientID int64) ([]alerting.C
 }
 
 // PutAlertChannel adds a webhook channel (admin for the agency's; staff who
-// see the client for a client's) and sets c.ID.
+// see the client for a client's) and sets c.ID. Its URL and secret are
+// stored sealed under the secret key (alerts_secrets.go).
 func (s *Store) PutAlertChannel(ctx context.Context, c *alerting.Channel) error {
 	if err := mustStaff(ctx); err != nil {
 		return err
@@ -327,13 +332,29 @@ func (s *Store) PutAlertChannel(ctx context.Context, c *alerting.Channel) error 
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		return daiyun.Errorf(daiyun.EINVALID, "channel lang %q is not zh-CN or en", c.Lang)
 	}
-	err := s.db.QueryRowContext(ctx, `INSERT INTO alert_channels (client_id, name, kind, url, secret, min_level, lang, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, nullID(c.ClientID), c.Name, c.Kind, c.URL, c.Secret, c.MinLevel, c.Lang, s.now()).Scan(&c.ID)
-	if isUnique(err) {
-		return daiyun.Errorf(daiyun.ECONFLICT, "a channel named %q already exists", c.Name)
-	}
+	// The URL and secret are sealed bound to the channel's id: the row is
+	// made first, then given them, in one transaction.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO alert_channels (client_id, name, kind, url, secret, min_level, lang, created_at)
+			VALUES ($1,$2,$3,'','',$4,$5,$6) RETURNING id`, nullID(c.ClientID), c.Name, c.Kind, c.MinLevel, c.Lang, s.now()).Scan(&c.ID)
+		if isUnique(err) {
+			return daiyun.Errorf(daiyun.ECONFLICT, "a channel named %q already exists", c.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("catalog: put alert channel: %w", err)
+		}
+		url, secret, err := s.sealChannel(*c)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE alert_channels SET url=$1, secret=$2 WHERE id=$3`, url, secret, c.ID); err != nil {
+			return fmt.Errorf("catalog: put alert channel %q: %w", c.Name, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("catalog: put alert channel: %w", err)
+		c.ID = 0
+		return err
 	}
 	return s.audit(ctx, c.ClientID, "alert_channel.add", c.Name)
 }
@@ -469,13 +490,17 @@ func (s *Store) SMTPSettings(ctx context.Context) (alerting.SMTPSettings, bool, 
 	if err := mustAll(ctx); err != nil {
 		return st, false, err
 	}
+	var password string
 	err := s.db.QueryRowContext(ctx, `SELECT addr, from_addr, username, password, updated_at FROM alert_smtp WHERE id=1`).
-		Scan(&st.Addr, &st.From, &st.Username, &st.Password, &st.UpdatedAt)
+		Scan(&st.Addr, &st.From, &st.Username, &password, &st.UpdatedAt)
 	if isNoRows(err) {
 		return st, false, nil
 	}
 	if err != nil {
 		return st, false, fmt.Errorf("catalog: smtp settings: %w", err)
+	}
+	if st.Password, err = s.openText(smtpWhat, password, smtpAAD(st.Addr, st.Username)); err != nil {
+		return alerting.SMTPSettings{}, false, err
 	}
 	st.UpdatedAt, st.Source = st.UpdatedAt.UTC(), "catalog"
 	st.PasswordFingerprint = alerting.Fingerprint(st.Password)
@@ -483,7 +508,8 @@ func (s *Store) SMTPSettings(ctx context.Context) (alerting.SMTPSettings, bool, 
 }
 
 // PutSMTPSettings stores the agency's SMTP settings (admins and
-// directors). An empty password keeps the stored one unless clear is set.
+// directors). An empty password keeps the stored one unless clear is set;
+// the password is stored sealed under the secret key (alerts_secrets.go).
 func (s *Store) PutSMTPSettings(ctx context.Context, st alerting.SMTPSettings, clearPassword bool) (alerting.SMTPSettings, error) {
 	if err := mustAll(ctx); err != nil {
 		return st, err
@@ -505,10 +531,14 @@ func (s *Store) PutSMTPSettings(ctx context.Context, st alerting.SMTPSettings, c
 			st.Password = old.Password
 		}
 	}
+	password, err := s.sealText(smtpWhat, st.Password, smtpAAD(st.Addr, st.Username))
+	if err != nil {
+		return st, err
+	}
 	now := s.now()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO alert_smtp (id, addr, from_addr, username, password, updated_at) VALUES (1,$1,$2,$3,$4,$5)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO alert_smtp (id, addr, from_addr, username, password, updated_at) VALUES (1,$1,$2,$3,$4,$5)
 		ON CONFLICT (id) DO UPDATE SET addr=excluded.addr, from_addr=excluded.from_addr, username=excluded.username, password=excluded.password, updated_at=excluded.updated_at`,
-		st.Addr, st.From, st.Username, st.Password, now)
+		st.Addr, st.From, st.Username, password, now)
 	if err != nil {
 		return st, fmt.Errorf("catalog: put smtp settings: %w", err)
 	}

@@ -47,7 +47,7 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
-	secrets credentialKeys // seals connector credentials (secrets.go)
+	secrets secretKeys // seals the catalog's secrets (secrets.go)
 }
 
 // Open connects to the catalog at url: a postgres:// or postgresql:// URL for

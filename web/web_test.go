@@ -70,6 +70,11 @@ func newEnv(t *testing.T) *env {
 	if err := cat.Migrate(sys); err != nil {
 		t.Fatal(err)
 	}
+	key, err := catalog.ParseSecretKey(catalog.GenerateSecretKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.SetSecretKey(key) // channel URLs and the SMTP password are sealed
 	wh, err := duckdb.Open(filepath.Join(dir, "warehouse.duckdb"))
 	if err != nil {
 		t.Fatal(err)

@@ -194,6 +194,11 @@ func newFixture(t *testing.T) *fixture {
 	if err := cat.Migrate(sys); err != nil {
 		t.Fatal(err)
 	}
+	key, err := catalog.ParseSecretKey(catalog.GenerateSecretKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.SetSecretKey(key) // channel URLs and the SMTP password are sealed
 	f := &fixture{cat: cat, users: map[string]daiyun.User{}}
 	f.a = daiyun.Client{Name: "Alpha Beauty", Package: daiyun.PackageFull}
 	f.b = daiyun.Client{Name: "Bravo Pets", Package: daiyun.PackageBasic}

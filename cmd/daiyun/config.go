@@ -35,8 +35,8 @@ type Config struct {
 	LogLevel string `yaml:"log_level" env:"DAIYUN_LOG_LEVEL"`
 	// SecureCookies marks session cookies Secure (behind HTTPS).
 	SecureCookies bool `yaml:"secure_cookies" env:"DAIYUN_SECURE_COOKIES"`
-	// SecretKey (base64 of 32 bytes) seals connector credentials in the
-	// catalog with AES-256-GCM; empty: the key file DATA/secret.key,
+	// SecretKey (base64 of 32 bytes) seals connector credentials and alert
+	// channel secrets in the catalog with AES-256-GCM; empty: the key file DATA/secret.key,
 	// generated once (secretkey.go). Deliberately no flag: a key on the
 	// command line shows in the process list.
 	SecretKey string `yaml:"secret_key" env:"DAIYUN_SECRET_KEY"`

@@ -13,8 +13,9 @@ import (
 	"github.com/daiyun/daiyun/catalog"
 )
 
-// The secret key seals connector credentials in the catalog (AES-256-GCM,
-// catalog/secrets.go). It comes from secret_key / DAIYUN_SECRET_KEY or,
+// The secret key seals the catalog's secrets (AES-256-GCM,
+// catalog/secrets.go): connector credentials, alert channels' webhook URLs
+// and signing secrets, the agency SMTP password. It comes from secret_key / DAIYUN_SECRET_KEY or,
 // when none is configured, from the key file DATA/secret.key, generated
 // once with mode 0600. docs/operations.md says how to back it up and
 // rotate it.
@@ -25,10 +26,11 @@ func secretKeyPath(c Config) string { return filepath.Join(c.DataDir, "secret.ke
 const secretKeySetting = "secret_key (DAIYUN_SECRET_KEY)"
 
 // unlockCredentials gives the catalog its secret key and brings every
-// stored connector credential under it: plaintext rows from before
-// encryption are encrypted, rows sealed with secret_key_previous are
-// re-sealed. It refuses, naming the setting, when sealed credentials exist
-// and the key is missing or another one.
+// stored secret under it (connector credentials, then the alert channels'
+// URLs and secrets and the SMTP password): plaintext values from before
+// encryption are encrypted, values sealed with secret_key_previous are
+// re-sealed. It refuses, naming the setting, when sealed secrets exist and
+// the key is missing or another one.
 func (m *Main) unlockCredentials(ctx context.Context, s *catalog.Store) error {
 	sealed, err := s.SealedKeyFingerprints(ctx)
 	if err != nil {
@@ -48,23 +50,28 @@ func (m *Main) unlockCredentials(ctx context.Context, s *catalog.Store) error {
 	}
 	s.SetSecretKey(key, prev...)
 	rep, err := s.SealCredentials(ctx)
+	if err == nil {
+		var alerts catalog.SealReport
+		alerts, err = s.SealAlertSecrets(ctx)
+		rep = rep.Add(alerts)
+	}
 	var km *catalog.KeyMismatchError
 	if errors.As(err, &km) {
 		return daiyun.Errorf(daiyun.EINVALID, "%s; the key in use comes from %s. Set %s to the key they were encrypted with, "+
 			"or, to rotate, give that key as secret_key_previous (DAIYUN_SECRET_KEY_PREVIOUS) beside the new %s", km.Error(), from, secretKeySetting, secretKeySetting)
 	}
 	if err != nil {
-		return fmt.Errorf("connector credentials (key %s from %s): %w", key.Fingerprint(), from, err)
+		return fmt.Errorf("stored secrets (key %s from %s): %w", key.Fingerprint(), from, err)
 	}
 	if m.Logger != nil && rep.Sealed+rep.Resealed > 0 {
-		m.Logger.Info("connector credentials encrypted", "plaintext_encrypted", rep.Sealed, "re_encrypted", rep.Resealed,
+		m.Logger.Info("stored secrets encrypted", "plaintext_encrypted", rep.Sealed, "re_encrypted", rep.Resealed,
 			"key", key.Fingerprint(), "key_from", from)
 	}
 	return nil
 }
 
 // secretKey returns the configured key, or the key file's, generating the
-// file when there is none and no credential is sealed yet. from says where
+// file when there is none and no secret is sealed yet. from says where
 // the key came from, for messages.
 func (m *Main) secretKey(sealed []string) (key *catalog.SecretKey, from string, err error) {
 	if m.Config.SecretKey != "" {
@@ -86,7 +93,7 @@ func (m *Main) secretKey(sealed []string) (key *catalog.SecretKey, from string, 
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, "", fmt.Errorf("key file %s: %w", path, err)
 	case len(sealed) > 0:
-		return nil, "", daiyun.Errorf(daiyun.EINVALID, "the catalog holds connector credentials encrypted with key %s, but no secret key is configured "+
+		return nil, "", daiyun.Errorf(daiyun.EINVALID, "the catalog holds secrets (connector credentials, alert channels, SMTP password) encrypted with key %s, but no secret key is configured "+
 			"and the key file %s does not exist: set %s, or restore the key file from its backup", strings.Join(sealed, ", "), path, secretKeySetting)
 	}
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
@@ -109,7 +116,7 @@ func (m *Main) secretKey(sealed []string) (key *catalog.SecretKey, from string, 
 		return nil, "", fmt.Errorf("key file %s: %w", path, werr)
 	}
 	if m.Logger != nil {
-		m.Logger.Info("generated the secret key for connector credentials; back it up with the catalog", "file", path)
+		m.Logger.Info("generated the secret key for the catalog's secrets; back it up with the catalog", "file", path)
 	}
 	return m.secretKey(sealed)
 }

@@ -104,3 +104,55 @@ func TestSecretKeyAtStartup(t *testing.T) {
 		t.Fatalf("plaintext not sealed on start: %q", raw)
 	}
 }
+
+// Alert channel URLs and secrets are sealed under the same key: stored
+// sealed by `alerts channel-add`, a missing key refuses the start naming
+// the setting, and a plaintext channel of an older version is sealed on
+// the next start.
+func TestSecretKeySealsAlertChannels(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"DAIYUN_DATA": data}
+	mustRun(t, env, "alerts", "channel-add", "--name", "ding", "--kind", "dingtalk",
+		"--url", "https://oapi.dingtalk.com/robot/send?access_token=robot_tok", "--secret", "SECsign")
+	raw := func() (url, secret string) {
+		s, err := catalog.Open(context.Background(), filepath.Join(data, "catalog.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.DB().QueryRow(`SELECT url, secret FROM alert_channels ORDER BY id LIMIT 1`).Scan(&url, &secret); err != nil {
+			t.Fatal(err)
+		}
+		return url, secret
+	}
+	if url, secret := raw(); !strings.HasPrefix(url, "dyenc:v1:") || strings.Contains(url, "robot_tok") || !strings.HasPrefix(secret, "dyenc:v1:") {
+		t.Fatalf("stored channel: %q %q", url, secret)
+	}
+	keyFile := filepath.Join(data, "secret.key")
+	orig, _ := os.ReadFile(keyFile)
+	os.Rename(keyFile, keyFile+".bak")
+	if _, err := run(t, env, "client", "list"); err == nil || !strings.Contains(err.Error(), "secret_key (DAIYUN_SECRET_KEY)") ||
+		!strings.Contains(err.Error(), "encrypted with key sha256:") {
+		t.Fatalf("without the key: %v", err)
+	}
+	wrong := map[string]string{"DAIYUN_DATA": data, "DAIYUN_SECRET_KEY": catalog.GenerateSecretKey()}
+	if _, err := run(t, wrong, "client", "list"); err == nil || !strings.Contains(err.Error(), "alert channel 1's url") {
+		t.Fatalf("with another key: %v", err)
+	}
+	os.Rename(keyFile+".bak", keyFile)
+
+	// A plaintext channel as an older version wrote it is sealed on start.
+	s, err := catalog.Open(context.Background(), filepath.Join(data, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`UPDATE alert_channels SET url='https://hooks.example.com/plain_tok', secret=''`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	byEnv := map[string]string{"DAIYUN_DATA": data, "DAIYUN_SECRET_KEY": strings.TrimSpace(string(orig))}
+	mustRun(t, byEnv, "client", "list")
+	if url, secret := raw(); strings.Contains(url, "plain_tok") || !strings.HasPrefix(url, "dyenc:v1:") || secret != "" {
+		t.Fatalf("plaintext not sealed on start: %q %q", url, secret)
+	}
+}
