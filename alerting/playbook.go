@@ -2,7 +2,6 @@ package alerting
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -177,17 +176,8 @@ type PlaybookFile struct {
 // the file, the playbook, the step and the value.
 func ParsePlaybooks(name string, data []byte) ([]Playbook, error) {
 	var f PlaybookFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			return nil, daiyun.Errorf(daiyun.EINVALID, "%s: %s", name, strings.Join(te.Errors, "; "))
-		}
-		if err.Error() == "EOF" {
-			return nil, daiyun.Errorf(daiyun.EINVALID, "%s: no playbooks", name)
-		}
-		return nil, daiyun.Errorf(daiyun.EINVALID, "%s: %v", name, err)
+	if err := decodeYAML(name, "playbooks", data, &f); err != nil {
+		return nil, err
 	}
 	if len(f.Playbooks) == 0 {
 		return nil, daiyun.Errorf(daiyun.EINVALID, "%s: no playbooks", name)

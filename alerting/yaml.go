@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/daiyun/daiyun"
@@ -16,22 +17,31 @@ type File struct {
 	Rules []Rule `yaml:"rules"`
 }
 
+// decodeYAML decodes a file strictly (unknown fields refused); an error
+// names the file, and an empty file says it holds no what.
+func decodeYAML(name, what string, data []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return daiyun.Errorf(daiyun.EINVALID, "%s: %s", name, strings.Join(te.Errors, "; "))
+		}
+		if errors.Is(err, io.EOF) {
+			return daiyun.Errorf(daiyun.EINVALID, "%s: no %s", name, what)
+		}
+		return daiyun.Errorf(daiyun.EINVALID, "%s: %v", name, err)
+	}
+	return nil
+}
+
 // ParseYAML reads and validates a rule file. A wrong field names the file,
 // the rule, the field and the value; two rules with the same name are
 // refused.
 func ParseYAML(name string, data []byte) ([]Rule, error) {
 	var f File
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			return nil, daiyun.Errorf(daiyun.EINVALID, "%s: %s", name, strings.Join(te.Errors, "; "))
-		}
-		if err.Error() == "EOF" {
-			return nil, daiyun.Errorf(daiyun.EINVALID, "%s: no rules", name)
-		}
-		return nil, daiyun.Errorf(daiyun.EINVALID, "%s: %v", name, err)
+	if err := decodeYAML(name, "rules", data, &f); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i := range f.Rules {
