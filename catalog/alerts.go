@@ -182,27 +182,38 @@ func (s *Store) SeedAlertRules(ctx context.Context, rules []alerting.Rule) (bool
 	if !daiyun.ActorFrom(ctx).AllClients() {
 		return false, daiyun.Errorf(daiyun.EFORBIDDEN, "only an admin may install the default rules")
 	}
+	return s.seedOnce(ctx, "defaults_seeded", "alert_rules", len(rules),
+		func(i int) string { return rules[i].Name },
+		func(i int) error { return s.PutAlertRule(ctx, &rules[i]) })
+}
+
+// seedOnce installs shipped defaults once, marked by key in alert_meta: an
+// item whose name table already holds is skipped, and after the first
+// run nothing is installed again (so a default the agency deleted stays
+// deleted). It reports whether this call installed them.
+func (s *Store) seedOnce(ctx context.Context, key, table string, n int, name func(int) string, put func(int) error) (bool, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM alert_meta WHERE key='defaults_seeded'`).Scan(&v)
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM alert_meta WHERE key=$1`, key).Scan(&v)
 	if err == nil {
 		return false, nil
 	}
 	if !isNoRows(err) {
-		return false, fmt.Errorf("catalog: seed alert rules: %w", err)
+		return false, fmt.Errorf("catalog: seed %s: %w", table, err)
 	}
-	for i := range rules {
-		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM alert_rules WHERE name=$1`, rules[i].Name).Scan(&n); err != nil {
-			return false, err
+	for i := range n {
+		var found int
+		// table is one of the callers' constants, never user text.
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE name=$1`, name(i)).Scan(&found); err != nil {
+			return false, fmt.Errorf("catalog: seed %s: %w", table, err)
 		}
-		if n > 0 {
+		if found > 0 {
 			continue
 		}
-		if err := s.PutAlertRule(ctx, &rules[i]); err != nil {
+		if err := put(i); err != nil {
 			return false, err
 		}
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO alert_meta (key, value) VALUES ('defaults_seeded', $1)`, s.now().Format(time.RFC3339))
+	_, err = s.db.ExecContext(ctx, `INSERT INTO alert_meta (key, value) VALUES ($1, $2)`, key, s.now().Format(time.RFC3339))
 	if isUnique(err) {
 		return false, nil
 	}

@@ -136,34 +136,14 @@ func (s *Store) SeedPlaybooks(ctx context.Context, ps []alerting.Playbook) (bool
 	if !daiyun.ActorFrom(ctx).AllClients() {
 		return false, daiyun.Errorf(daiyun.EFORBIDDEN, "only an admin may install the default playbooks")
 	}
-	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM alert_meta WHERE key='playbooks_seeded'`).Scan(&v)
-	if err == nil {
-		return false, nil
-	}
-	if !isNoRows(err) {
-		return false, fmt.Errorf("catalog: seed playbooks: %w", err)
-	}
-	for i := range ps {
-		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM playbooks WHERE name=$1`, ps[i].Name).Scan(&n); err != nil {
-			return false, err
-		}
-		if n > 0 {
-			continue
-		}
-		if err := ps[i].Validate(); err != nil {
-			return false, err
-		}
-		if err := s.putPlaybook(ctx, &ps[i], true); err != nil {
-			return false, err
-		}
-	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO alert_meta (key, value) VALUES ('playbooks_seeded', $1)`, s.now().Format(time.RFC3339))
-	if isUnique(err) {
-		return false, nil
-	}
-	return err == nil, err
+	return s.seedOnce(ctx, "playbooks_seeded", "playbooks", len(ps),
+		func(i int) string { return ps[i].Name },
+		func(i int) error {
+			if err := ps[i].Validate(); err != nil {
+				return err
+			}
+			return s.putPlaybook(ctx, &ps[i], true)
+		})
 }
 
 // startPlaybook starts the run of a playbook for a level-3 alert that has
