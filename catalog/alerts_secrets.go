@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/daiyun/daiyun/alerting"
@@ -77,38 +76,33 @@ func (s *Store) openChannel(c *alerting.Channel, url, secret string) error {
 // a key the Store does not have, and changes nothing then. It runs at
 // start-up, below the actor checks.
 func (s *Store) SealAlertSecrets(ctx context.Context) (SealReport, error) {
-	var rep SealReport
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		updates, err := s.resealChannels(ctx, tx, &rep)
+	return s.sealPass(ctx, func(ctx context.Context, q queryer, rep *SealReport) ([]sealUpdate, error) {
+		updates, err := s.resealChannels(ctx, q, rep)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var addr, username, password string
-		err = tx.QueryRowContext(ctx, `SELECT addr, username, password FROM alert_smtp WHERE id=1`).Scan(&addr, &username, &password)
+		err = q.QueryRowContext(ctx, `SELECT addr, username, password FROM alert_smtp WHERE id=1`).Scan(&addr, &username, &password)
 		switch {
 		case isNoRows(err):
 		case err != nil:
-			return fmt.Errorf("catalog: seal %s: %w", smtpWhat, err)
+			return nil, fmt.Errorf("catalog: seal %s: %w", smtpWhat, err)
 		case password != "":
-			val, changed, err := s.secrets.reseal(&rep, smtpWhat, password, smtpAAD(addr, username), nil)
+			val, changed, err := s.secrets.reseal(rep, smtpWhat, password, smtpAAD(addr, username), nil)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if changed {
 				updates = append(updates, sealUpdate{smtpWhat, `UPDATE alert_smtp SET password=$1 WHERE id=1`, []any{val}})
 			}
 		}
-		return applySealUpdates(ctx, tx, updates)
+		return updates, nil
 	})
-	if err != nil {
-		return SealReport{}, err
-	}
-	return rep, nil
 }
 
 // resealChannels is SealAlertSecrets' pass over the channels.
-func (s *Store) resealChannels(ctx context.Context, tx *sql.Tx, rep *SealReport) ([]sealUpdate, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, COALESCE(client_id, 0), kind, url, secret FROM alert_channels ORDER BY id`)
+func (s *Store) resealChannels(ctx context.Context, q queryer, rep *SealReport) ([]sealUpdate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(client_id, 0), kind, url, secret FROM alert_channels ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: seal alert channels: %w", err)
 	}

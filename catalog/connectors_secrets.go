@@ -54,32 +54,63 @@ func credentialsObject(plain []byte) error {
 // then. It runs at start-up, below the actor checks: it only rewrites
 // values in place.
 func (s *Store) SealCredentials(ctx context.Context) (SealReport, error) {
-	var rep SealReport
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, client_id, shop_id, kind, credentials FROM connections ORDER BY id`)
+	return s.sealPass(ctx, s.resealConnections)
+}
+
+// resealConnections is SealCredentials' pass over the connections.
+func (s *Store) resealConnections(ctx context.Context, q queryer, rep *SealReport) ([]sealUpdate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, client_id, shop_id, kind, credentials FROM connections ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: seal credentials: %w", err)
+	}
+	defer rows.Close()
+	var updates []sealUpdate
+	for rows.Next() {
+		var c Connection
+		var stored string
+		if err := rows.Scan(&c.ID, &c.ClientID, &c.ShopID, &c.Kind, &stored); err != nil {
+			return nil, fmt.Errorf("catalog: seal credentials: %w", err)
+		}
+		val, changed, err := s.secrets.reseal(rep, credentialsWhat(c.ID), stored, credentialsAAD(c.ClientID, c.ShopID, c.Kind), credentialsObject)
 		if err != nil {
-			return fmt.Errorf("catalog: seal credentials: %w", err)
+			return nil, err
 		}
-		var updates []sealUpdate
-		for rows.Next() {
-			var c Connection
-			var stored string
-			if err := rows.Scan(&c.ID, &c.ClientID, &c.ShopID, &c.Kind, &stored); err != nil {
-				rows.Close()
-				return fmt.Errorf("catalog: seal credentials: %w", err)
-			}
-			val, changed, err := s.secrets.reseal(&rep, credentialsWhat(c.ID), stored, credentialsAAD(c.ClientID, c.ShopID, c.Kind), credentialsObject)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			if changed {
-				updates = append(updates, sealUpdate{credentialsWhat(c.ID), `UPDATE connections SET credentials=$1 WHERE id=$2`, []any{val, c.ID}})
-			}
+		if changed {
+			updates = append(updates, sealUpdate{credentialsWhat(c.ID), `UPDATE connections SET credentials=$1 WHERE id=$2`, []any{val, c.ID}})
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("catalog: seal credentials: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("catalog: seal credentials: %w", err)
+	}
+	return updates, nil
+}
+
+// queryer is what a seal pass reads through: the database, or the
+// transaction that then rewrites.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sealPass runs a start-up pass that brings stored secrets under the
+// current key. It reads first without a transaction, so the usual start —
+// everything already sealed under the current key — takes no write lock;
+// only when something must be rewritten does it read again and rewrite in
+// one transaction.
+func (s *Store) sealPass(ctx context.Context, scan func(context.Context, queryer, *SealReport) ([]sealUpdate, error)) (SealReport, error) {
+	var rep SealReport
+	updates, err := scan(ctx, s.db, &rep)
+	if err != nil {
+		return SealReport{}, err
+	}
+	if len(updates) == 0 {
+		return rep, nil
+	}
+	rep = SealReport{}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		updates, err := scan(ctx, tx, &rep)
+		if err != nil {
+			return err
 		}
 		return applySealUpdates(ctx, tx, updates)
 	})
