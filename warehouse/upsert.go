@@ -45,7 +45,13 @@ type UpsertBatch struct {
 	tenants []int64
 	tenant  int    // index of tenant_id in Columns
 	losers  []bool // rows that lose to a later duplicate of their key; nil: none
+	hashes  []uint64
 }
+
+// keySeed seeds every key hash of this process, so that the hashes Dedup
+// computes can be compared with KeyHash's over stored rows (an engine's
+// in-memory key set). Hashes never leave the process.
+var keySeed = maphash.MakeSeed()
 
 // PrepareUpsert checks table and columns (known, no duplicates, every key
 // and NOT NULL column present) and each row's width. Row values are checked
@@ -114,8 +120,8 @@ func (b *UpsertBatch) Dedup() {
 	// Keys are hashed rather than kept as strings: a 100k-row batch would
 	// otherwise allocate 100k map keys. A hash hit is confirmed against the
 	// earlier row's key; the rare true collision goes to overflow.
-	seed := maphash.MakeSeed()
 	seen := make(map[uint64]int32, len(b.Rows))
+	b.hashes = make([]uint64, len(b.Rows))
 	var overflow map[string]int32
 	b.losers = nil
 	var buf, prevBuf []byte
@@ -146,7 +152,8 @@ func (b *UpsertBatch) Dedup() {
 	}
 	for i := range b.Rows {
 		buf = keyOf(i, buf)
-		h := maphash.Bytes(seed, buf)
+		h := maphash.Bytes(keySeed, buf)
+		b.hashes[i] = h
 		prev, hit := seen[h]
 		if !hit {
 			seen[h] = int32(i)
@@ -170,6 +177,43 @@ func (b *UpsertBatch) Dedup() {
 
 // Winner reports whether row i is the one kept for its key (after Dedup).
 func (b *UpsertBatch) Winner(i int) bool { return b.losers == nil || !b.losers[i] }
+
+// KeyHash is the hash of row i's whole key (after Dedup): equal to KeyHash
+// of the same key read back from the table.
+func (b *UpsertBatch) KeyHash(i int) uint64 { return b.hashes[i] }
+
+// KeyHash hashes one stored key, its values given in the order of t.Key as
+// an engine scans them, the same way Dedup hashes a batch's keys.
+func KeyHash(t Table, key []any) uint64 {
+	var buf []byte
+	for i, name := range t.Key {
+		v := key[i]
+		if c, _ := t.Column(name); c.Type == DateT {
+			v, _ = NormalizeValue(c, v)
+		}
+		buf = appendKey(buf, v)
+	}
+	return maphash.Bytes(keySeed, buf)
+}
+
+// Partition returns the tenant and, when the table's key has one, the shop
+// of row i (0 otherwise): the unit an engine keeps its key sets by.
+func (b *UpsertBatch) Partition(i int) (tenant, shop int64) {
+	tenant, _ = toInt64(b.Rows[i][b.tenant])
+	if j := b.shopColumn(); j >= 0 {
+		shop, _ = toInt64(b.Rows[i][j])
+	}
+	return tenant, shop
+}
+
+// shopColumn is the index of shop_id in Columns when it is part of the
+// table's key, else -1.
+func (b *UpsertBatch) shopColumn() int {
+	if !slices.Contains(b.Table.Key, "shop_id") {
+		return -1
+	}
+	return slices.IndexFunc(b.Columns, func(c Column) bool { return c.Name == "shop_id" })
+}
 
 // appendKey appends a normalised key value to buf, unambiguously.
 func appendKey(buf []byte, v any) []byte {

@@ -191,7 +191,7 @@ func (b *Import) RunImport(ctx context.Context, rep *Report) error {
 		if out.Report.Read != lines || out.Report.Quarantined != 0 {
 			return fmt.Errorf("import read %d of %d lines, quarantined %d", out.Report.Read, lines, out.Report.Quarantined)
 		}
-		return nil
+		return b.checkpoint(ctx)
 	}
 	copyRaw := func(ctx context.Context) error {
 		if _, err := b.DB.ExecContext(ctx, `DROP TABLE IF EXISTS bench_raw_lines`); err != nil {
@@ -210,7 +210,7 @@ func (b *Import) RunImport(ctx context.Context, rep *Report) error {
 		if n != lines {
 			return fmt.Errorf("COPY loaded %d of %d lines", n, lines)
 		}
-		return nil
+		return b.checkpoint(ctx)
 	}
 	if b.Engine != "duckdb" {
 		copyRaw = nil
@@ -236,8 +236,8 @@ func (b *Import) RunImport(ctx context.Context, rep *Report) error {
 		}
 	}
 	rep.Checks = append(rep.Checks, fmt.Sprintf("import: every run read %d lines with none quarantined; COPY loaded the same %d lines", lines, lines))
-	fig := Compared(Figure{Name: "file import, end to end", Path: "imports.Service.ImportFile (canonical_orders: parse, validate, dedup, upsert)",
-		Baseline: "DuckDB COPY of the same file into a plain table", Size: fmt.Sprintf("%d lines, %.0f MB CSV (generated in %.1f s)", lines, float64(st.Size())/(1<<20), gen.Seconds()),
+	fig := Compared(Figure{Name: "file import, end to end", Path: "imports.Service.ImportFile (canonical_orders: parse, validate, dedup, upsert), then CHECKPOINT",
+		Baseline: "DuckDB COPY of the same file into a plain table, then CHECKPOINT", Size: fmt.Sprintf("%d lines, %.0f MB CSV (generated in %.1f s)", lines, float64(st.Size())/(1<<20), gen.Seconds()),
 		Target: "≥ 1,000,000 lines/s"}, p, raw)
 	fig.Rate = float64(lines) / (fig.MedianMS / 1000)
 	if fig.BaseMedianMS > 0 {
@@ -247,6 +247,20 @@ func (b *Import) RunImport(ctx context.Context, rep *Report) error {
 	rep.Figures = append(rep.Figures, fig)
 	if b.APILines > 0 {
 		return b.runAPI(ctx, rep, newShop)
+	}
+	return nil
+}
+
+// checkpoint ends a timed DuckDB load with a CHECKPOINT, so both sides are
+// timed until their rows are compressed into the database file: DuckDB
+// defers part of that work for small commits (an import's batches) to its
+// next checkpoint, but not for one big COPY.
+func (b *Import) checkpoint(ctx context.Context) error {
+	if b.Engine != "duckdb" {
+		return nil
+	}
+	if _, err := b.DB.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
 }

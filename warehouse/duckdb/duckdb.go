@@ -24,6 +24,13 @@ type DB struct {
 	// parallel could both insert it; one writer per table at a time makes
 	// Upsert's classify-then-write step safe. One process owns the file.
 	locks map[string]*sync.Mutex
+
+	// keys remembers the stored keys' hashes per table and shop, so an
+	// upsert of new keys needs no read of the table (keys.go).
+	keys *keySets
+
+	// group queues concurrent writes of the same tables into one commit.
+	group groups
 }
 
 var _ warehouse.Warehouse = (*DB)(nil)
@@ -38,7 +45,18 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: open %s: %w", path, err)
 	}
-	db := &DB{connector: c, db: sql.OpenDB(c), locks: map[string]*sync.Mutex{}}
+	db := &DB{connector: c, db: sql.OpenDB(c), locks: map[string]*sync.Mutex{}, keys: newKeySets()}
+	// DuckDB checkpoints when its write-ahead log passes 16 MB by default.
+	// Each checkpoint compresses every table's last, partly filled row
+	// group again, so a stream of import batches paid for most rows
+	// several times: measured on a 1 M-line import in batches of 20,000,
+	// commits took 5.1 s at 16 MB and 1.3 s at 256 MB (plus 1.7 s for the
+	// one checkpoint that remains). The price is a longer log to replay
+	// after a crash.
+	if _, err := db.db.Exec("SET checkpoint_threshold = '256MiB'"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: open %s: %w", path, err)
+	}
 	for _, t := range warehouse.Tables {
 		db.locks[t.Name] = &sync.Mutex{}
 	}
@@ -122,6 +140,7 @@ func (db *DB) DeleteTenant(ctx context.Context, tenants daiyun.Tenants) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("duckdb: delete tenant: commit: %w", err)
 	}
+	db.keys.drop("", tenants.IDs())
 	return nil
 }
 

@@ -31,27 +31,41 @@ func (db *DB) Upsert(ctx context.Context, tenants daiyun.Tenants, table string, 
 // UpsertMany writes several tables' rows in one transaction: all of them or
 // none (an import batch's orders, lines, history and customers). The
 // tables' write locks are taken in schema order, so two batches never wait
-// on each other in a circle.
+// on each other in a circle. Calls over the same tables that arrive while
+// one is being written are committed together (group.go).
 //
-// Each table's rows are deduplicated by key first. Then, when a cheap
-// check finds none of the batch's keys stored (fresh data, the common case
-// of an import and of API pushes), the rows are appended straight into the
-// table with DuckDB's appender: no staging table, no copy. Otherwise they
-// are appended into a temporary staging table, classified against the
-// stored rows with one join, the replaced rows deleted and the new and
-// replacing rows inserted. Every row is checked on the way in; a bad one
-// fails the whole transaction.
+// Each table's rows are deduplicated by key first. Then, when none of the
+// batch's keys is stored (fresh data, the common case of an import and of
+// API pushes), the rows are appended straight into the table with DuckDB's
+// appender: no staging table, no copy. Otherwise they are appended into a
+// temporary staging table, classified against the stored rows with one
+// join, the replaced rows deleted and the new and replacing rows inserted.
+// Every row is checked on the way in; a bad one fails the whole call.
 func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []warehouse.TableRows) ([]warehouse.UpsertResult, error) {
-	bs := make([]*warehouse.UpsertBatch, len(batch))
-	tables := map[string]bool{}
+	w := &write{ctx: ctx, batches: make([]*warehouse.UpsertBatch, len(batch)), done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	for i, t := range batch {
 		b, err := warehouse.PrepareUpsert(tenants, t.Table, t.Columns, t.Rows)
 		if err != nil {
 			return nil, err
 		}
 		b.Dedup()
-		bs[i] = b
-		tables[t.Table] = true
+		w.batches[i] = b
+	}
+	db.group.run(db, w)
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.out, nil
+}
+
+// commit writes the writes in one transaction under their tables' write
+// locks, all of them or none, and returns the error that stopped it.
+func (db *DB) commit(ws []*write) error {
+	tables := map[string]bool{}
+	for _, w := range ws {
+		for _, b := range w.batches {
+			tables[b.Table.Name] = true
+		}
 	}
 	for _, t := range warehouse.Tables {
 		if tables[t.Name] {
@@ -59,26 +73,38 @@ func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []wa
 			defer db.locks[t.Name].Unlock()
 		}
 	}
+	// One caller's cancellation must not end the others' writes: the
+	// transaction runs on the first caller's context without its
+	// cancellation, and each caller's context was checked when it joined.
+	ctx := context.WithoutCancel(ws[0].ctx)
+	if len(ws) == 1 {
+		ctx = ws[0].ctx
+	}
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("duckdb: upsert: %w", err)
+		return fmt.Errorf("duckdb: upsert: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, fmt.Errorf("duckdb: upsert: begin: %w", err)
+		return fmt.Errorf("duckdb: upsert: begin: %w", err)
 	}
-	out := make([]warehouse.UpsertResult, len(batch))
-	for i, b := range bs {
-		if len(b.Rows) == 0 {
-			continue
+	for _, w := range ws {
+		w.out = make([]warehouse.UpsertResult, len(w.batches))
+		for i, b := range w.batches {
+			if len(b.Rows) == 0 {
+				continue
+			}
+			if w.out[i], err = db.upsertTx(ctx, conn, b); err != nil {
+				break
+			}
 		}
-		if out[i], err = upsertTx(ctx, conn, b); err != nil {
+		if err != nil {
 			break
 		}
 	}
 	if err == nil {
 		if _, err = conn.ExecContext(ctx, "COMMIT"); err == nil {
-			return out, nil
+			return nil
 		}
 		err = fmt.Errorf("duckdb: upsert: commit: %w", err)
 	}
@@ -87,46 +113,58 @@ func (db *DB) UpsertMany(ctx context.Context, tenants daiyun.Tenants, batch []wa
 		// the pool.
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
-	return nil, err
+	return err
 }
 
 // upsertTx writes one table's deduplicated rows inside the caller's
-// transaction and under its write lock.
-func upsertTx(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch) (warehouse.UpsertResult, error) {
+// transaction and under its write lock. When none of the keys is stored —
+// the key sets tell without reading the table (keys.go), else a query over
+// the stored keys — the rows are appended straight into the table;
+// otherwise they are staged and classified.
+func (db *DB) upsertTx(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch) (warehouse.UpsertResult, error) {
 	name := b.Table.Name
-	if q, args, ok := b.FreshCheckSQL(warehouse.DuckDB); ok {
-		var n int
-		if err := conn.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-			return warehouse.UpsertResult{}, fmt.Errorf("duckdb: upsert %s: check keys: %w", name, err)
-		}
-		if n == 0 {
-			err := conn.Raw(func(dc any) error {
-				a, err := duck.NewAppenderWithColumns(dc.(driver.Conn), "", "main", name, b.StageColumnNames())
-				if err != nil {
-					return err
-				}
-				return appendRows(a, b)
-			})
-			if err != nil {
-				if daiyun.ErrorCode(err) == daiyun.EINVALID {
-					return warehouse.UpsertResult{}, err
-				}
-				return warehouse.UpsertResult{}, fmt.Errorf("duckdb: upsert %s: append: %w", name, err)
-			}
-			return warehouse.UpsertResult{Inserted: b.Staged()}, nil
-		}
-	}
-	const stage = "daiyun_stage"
-	if err := stageRows(ctx, conn, b, stage); err != nil {
+	fresh, err := db.keys.fresh(ctx, conn, b)
+	if err != nil {
 		return warehouse.UpsertResult{}, err
 	}
-	res, err := applyStage(ctx, conn, b, stage)
-	if err != nil {
-		return res, err
+	if !fresh {
+		if q, args, ok := b.FreshCheckSQL(warehouse.DuckDB); ok {
+			var n int
+			if err := conn.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+				return warehouse.UpsertResult{}, fmt.Errorf("duckdb: upsert %s: check keys: %w", name, err)
+			}
+			fresh = n == 0
+		}
 	}
-	if _, err := conn.ExecContext(ctx, "DROP TABLE "+stage); err != nil {
-		return res, fmt.Errorf("duckdb: upsert %s: drop stage: %w", name, err)
+	var res warehouse.UpsertResult
+	if fresh {
+		err := conn.Raw(func(dc any) error {
+			a, err := duck.NewAppenderWithColumns(dc.(driver.Conn), "", "main", name, b.StageColumnNames())
+			if err != nil {
+				return err
+			}
+			return appendRows(a, b)
+		})
+		if err != nil {
+			if daiyun.ErrorCode(err) == daiyun.EINVALID {
+				return res, err
+			}
+			return res, fmt.Errorf("duckdb: upsert %s: append: %w", name, err)
+		}
+		res.Inserted = b.Staged()
+	} else {
+		const stage = "daiyun_stage"
+		if err := stageRows(ctx, conn, b, stage); err != nil {
+			return res, err
+		}
+		if res, err = applyStage(ctx, conn, b, stage); err != nil {
+			return res, err
+		}
+		if _, err := conn.ExecContext(ctx, "DROP TABLE "+stage); err != nil {
+			return res, fmt.Errorf("duckdb: upsert %s: drop stage: %w", name, err)
+		}
 	}
+	db.keys.added(b)
 	return res, nil
 }
 
@@ -256,10 +294,11 @@ func (db *DB) Appender(ctx context.Context, table string) (warehouse.Appender, e
 		c.Close()
 		return nil, fmt.Errorf("duckdb: appender %s: %w", table, err)
 	}
-	return &appender{ctx: ctx, conn: c, a: a, table: t, vals: make([]driver.Value, len(t.Columns))}, nil
+	return &appender{db: db, ctx: ctx, conn: c, a: a, table: t, vals: make([]driver.Value, len(t.Columns))}, nil
 }
 
 type appender struct {
+	db     *DB
 	ctx    context.Context
 	conn   *duck.Conn
 	a      *duck.Appender
@@ -303,7 +342,14 @@ func (a *appender) Close() error {
 	defer a.conn.Close()
 	err := a.a.CloseWithCancel(a.ctx)
 	if err == nil && a.err == nil {
-		if err = exec(context.Background(), a.conn, "COMMIT"); err == nil {
+		// Committed under the table's write lock, and the table's key sets
+		// dropped: they do not know the appended keys (keys.go).
+		mu := a.db.locks[a.table.Name]
+		mu.Lock()
+		err = exec(context.Background(), a.conn, "COMMIT")
+		a.db.keys.drop(a.table.Name, nil)
+		mu.Unlock()
+		if err == nil {
 			return nil
 		}
 	}
