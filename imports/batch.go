@@ -1,25 +1,14 @@
 package imports
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-
-	"io"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/catalog"
 	"github.com/daiyun/daiyun/ingest"
 	"github.com/daiyun/daiyun/warehouse"
 )
-
-// MaxBatchRows bounds one API batch.
-const MaxBatchRows = 100_000
 
 // RowOutcome is what happened to one row of an API batch.
 type RowOutcome struct {
@@ -41,63 +30,6 @@ type BatchResult struct {
 	Rows        []RowOutcome `json:"rows"`
 }
 
-// DecodeBatch reads a JSON array of objects or NDJSON (one object a line).
-// A line that is not an object is an error naming the line.
-func DecodeBatch(r io.Reader) ([]map[string]any, error) {
-	br := bufio.NewReader(r)
-	first, err := firstByte(br)
-	if err != nil {
-		return nil, daiyun.Errorf(daiyun.EINVALID, "the batch is empty")
-	}
-	var rows []map[string]any
-	if first == '[' {
-		dec := json.NewDecoder(br)
-		dec.UseNumber()
-		if err := dec.Decode(&rows); err != nil {
-			return nil, daiyun.Errorf(daiyun.EINVALID, "the batch is not a JSON array of objects: %v", err)
-		}
-	} else {
-		sc := bufio.NewScanner(br)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for line := 1; sc.Scan(); line++ {
-			b := bytes.TrimSpace(sc.Bytes())
-			if len(b) == 0 {
-				continue
-			}
-			var row map[string]any
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.UseNumber()
-			if err := dec.Decode(&row); err != nil {
-				return nil, daiyun.Errorf(daiyun.EINVALID, "NDJSON line %d is not a JSON object: %v", line, err)
-			}
-			rows = append(rows, row)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, daiyun.Errorf(daiyun.EINVALID, "reading the batch: %v", err)
-		}
-	}
-	if len(rows) == 0 {
-		return nil, daiyun.Errorf(daiyun.EINVALID, "the batch has no rows")
-	}
-	if len(rows) > MaxBatchRows {
-		return nil, daiyun.Errorf(daiyun.EINVALID, "the batch has %d rows; send at most %d per request", len(rows), MaxBatchRows)
-	}
-	return rows, nil
-}
-
-func firstByte(br *bufio.Reader) (byte, error) {
-	for {
-		b, err := br.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		if b != ' ' && b != '\n' && b != '\r' && b != '\t' {
-			br.UnreadByte()
-			return b, nil
-		}
-	}
-}
-
 // IngestBatch writes API rows for a fact table of a shop. The rows use the
 // table's own column names (docs/import.md, "Daiyun templates"); they go
 // through the same profile, validation, quarantine and idempotent upserts
@@ -105,7 +37,9 @@ func firstByte(br *bufio.Reader) (byte, error) {
 // batch is one warehouse transaction; once it has ended, the run is
 // recorded in the catalog with its quarantined rows in one transaction,
 // and the per-row outcomes come from the run itself, not read back.
-func (s *Service) IngestBatch(ctx context.Context, shopID int64, table string, rows []map[string]any) (BatchResult, error) {
+// The batch (from DecodeBatch) is the import's to clean in place: decode
+// the body again to send it twice.
+func (s *Service) IngestBatch(ctx context.Context, shopID int64, table string, batch *ingest.Records) (BatchResult, error) {
 	if _, ok := warehouse.TableByName(table); !ok {
 		return BatchResult{}, daiyun.Errorf(daiyun.EINVALID, "unknown table %q", table)
 	}
@@ -128,12 +62,15 @@ func (s *Service) IngestBatch(ctx context.Context, shopID int64, table string, r
 	if err != nil {
 		return BatchResult{}, err
 	}
+	if batch == nil {
+		batch = &ingest.Records{}
+	}
 	now := s.now()
 	rec := catalog.ImportRecord{ID: newID(now), ClientID: shop.ClientID, ShopID: shop.ID, File: "api:" + table, Source: "api", StartedAt: now}
 	sink := &ingest.MemorySink{}
 	rep, ierr := ingest.Import(ctx, s.Warehouse, sink, ingest.Request{
 		ImportID: rec.ID, Tenants: tenants, Shop: shop, ClientKey: key, FileName: rec.File,
-		Records: records(rows), Format: profile, Now: now, MaxErrors: len(rows),
+		Records: batch, Format: profile, Now: now, MaxErrors: len(batch.Rows),
 	})
 	rec.Status = catalog.ImportCommitted
 	if ierr != nil && !errors.Is(ierr, ingest.ErrNothingRead) {
@@ -158,62 +95,15 @@ func (s *Service) IngestBatch(ctx context.Context, shopID int64, table string, r
 	// A batch whose every row was quarantined still answers each row's
 	// outcome, with ErrNothingRead.
 	out := BatchResult{ImportID: rec.ID, Table: rep.Table, Read: rep.Read, Inserted: rep.Inserted, Updated: rep.Updated,
-		Unchanged: rep.Unchanged, Quarantined: rep.Quarantined, Rows: make([]RowOutcome, len(rows))}
-	bad := map[int][]ingest.ErrorItem{}
-	for _, r := range rejects {
-		i := r.Row - 2 // row 2 is the batch's first row
-		bad[i] = append(bad[i], ingest.ErrorItem{Row: r.Row, Column: r.Column, Value: r.Value, Reason: r.Reason})
-	}
-	for i := range rows {
+		Unchanged: rep.Unchanged, Quarantined: rep.Quarantined, Rows: make([]RowOutcome, len(batch.Rows))}
+	for i := range out.Rows {
 		out.Rows[i] = RowOutcome{Index: i, Status: "accepted"}
-		if errs, ok := bad[i]; ok {
-			out.Rows[i] = RowOutcome{Index: i, Status: "quarantined", Errors: errs}
+	}
+	for _, r := range rejects {
+		if i := r.Row - 2; i >= 0 && i < len(out.Rows) { // row 2 is the batch's first row
+			out.Rows[i].Status = "quarantined"
+			out.Rows[i].Errors = append(out.Rows[i].Errors, ingest.ErrorItem{Row: r.Row, Column: r.Column, Value: r.Value, Reason: r.Reason})
 		}
 	}
 	return out, ierr
-}
-
-// records lays objects out as rows whose header is the union of their
-// keys, in a fixed order; a key a row lacks is an empty cell.
-func records(rows []map[string]any) *ingest.Records {
-	keys := map[string]int{}
-	for _, r := range rows {
-		for k := range r {
-			keys[k] = 0
-		}
-	}
-	header := make([]string, 0, len(keys))
-	for k := range keys {
-		header = append(header, k)
-	}
-	sort.Strings(header)
-	for i, k := range header {
-		keys[k] = i
-	}
-	out := &ingest.Records{Header: header, Rows: make([][]string, len(rows))}
-	cells := make([]string, len(rows)*len(header))
-	for i, r := range rows {
-		rec := cells[i*len(header) : (i+1)*len(header) : (i+1)*len(header)]
-		for k, v := range r {
-			rec[keys[k]] = cellText(v)
-		}
-		out.Rows[i] = rec
-	}
-	return out
-}
-
-func cellText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	default:
-		b, _ := json.Marshal(x)
-		return strings.Trim(string(b), `"`)
-	}
 }

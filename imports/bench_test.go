@@ -57,12 +57,12 @@ func BenchmarkIngestBatchConcurrent(b *testing.B) {
 				for range batches {
 					body, orders := ndjsonBatch(fmt.Sprintf("R%d-C%d-", it, c), next, 1000)
 					next += orders
-					rows, err := imports.DecodeBatch(bytes.NewReader(body))
+					batch, err := imports.DecodeBatch(bytes.NewReader(body))
 					if err != nil {
 						b.Error(err)
 						return
 					}
-					res, err := f.svc.IngestBatch(sys, shops[c], "orders", rows)
+					res, err := f.svc.IngestBatch(sys, shops[c], "orders", batch)
 					if err != nil || res.Quarantined > 0 {
 						b.Errorf("batch: %v %+v", err, res.Rows[:1])
 						return

@@ -113,31 +113,34 @@ func TestImportQuarantineAndFix(t *testing.T) {
 
 func TestAPIBatchOutcomesAndIsolation(t *testing.T) {
 	f := setup(t)
-	batch := `{"day":"2024-05-01","source":"search","visitors":100,"page_views":300,"product_visitors":60,"cart_visitors":10,"order_buyers":5,"pay_buyers":4,"pay_minor":40000,"impressions":0,"clicks":0}
-{"day":"2024-05-01","source":"live","visitors":-5,"page_views":10,"product_visitors":1,"cart_visitors":0,"order_buyers":0,"pay_buyers":0,"pay_minor":0,"impressions":0,"clicks":0}
-`
-	rows, err := imports.DecodeBatch(strings.NewReader(batch))
-	if err != nil {
-		t.Fatal(err)
+	good := `{"day":"2024-05-01","source":"search","visitors":100,"page_views":300,"product_visitors":60,"cart_visitors":10,"order_buyers":5,"pay_buyers":4,"pay_minor":40000,"impressions":0,"clicks":0}` + "\n"
+	bad := `{"day":"2024-05-01","source":"live","visitors":-5,"page_views":10,"product_visitors":1,"cart_visitors":0,"order_buyers":0,"pay_buyers":0,"pay_minor":0,"impressions":0,"clicks":0}` + "\n"
+	decode := func(body string) *ingest.Records {
+		t.Helper()
+		b, err := imports.DecodeBatch(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	res, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", rows)
+	res, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", decode(good+bad))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Inserted != 1 || res.Quarantined != 1 || res.Rows[0].Status != "accepted" || res.Rows[1].Status != "quarantined" || res.Rows[1].Errors[0].Column != "visitors" {
 		t.Fatalf("batch: %+v", res)
 	}
-	again, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", rows[:1])
+	again, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", decode(good))
 	if err != nil || again.Unchanged != 1 {
 		t.Fatalf("replayed batch: %+v %v", again, err)
 	}
 	// A batch whose only row is quarantined still answers its outcome.
-	allBad, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", rows[1:])
+	allBad, err := f.svc.IngestBatch(sys, f.shop.ID, "traffic_daily", decode(bad))
 	if !errors.Is(err, ingest.ErrNothingRead) || len(allBad.Rows) != 1 || allBad.Rows[0].Status != "quarantined" || allBad.Quarantined != 1 {
 		t.Fatalf("all-quarantined batch: %+v %v", allBad, err)
 	}
 	// Client B's key cannot write to client A's shop.
-	if _, err := f.svc.IngestBatch(f.otherActor, f.shop.ID, "traffic_daily", rows[:1]); daiyun.ErrorCode(err) != daiyun.ENOTFOUND {
+	if _, err := f.svc.IngestBatch(f.otherActor, f.shop.ID, "traffic_daily", decode(good)); daiyun.ErrorCode(err) != daiyun.ENOTFOUND {
 		t.Fatalf("B writing A's shop: %v", err)
 	}
 	if _, err := imports.DecodeBatch(strings.NewReader("{\"a\":1}\nnot json\n")); err == nil || !strings.Contains(err.Error(), "line 2") {

@@ -46,12 +46,20 @@ func TestIngestBatchOverHTTP(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode == 200 && ct != "application/json" {
+			t.Errorf("answer's Content-Type: %q", ct)
+		}
 		return resp.StatusCode, string(b)
 	}
 	code, first := post(keyA.Secret, "batch-1", body, e.shopA.ID)
 	var res imports.BatchResult
 	if err := json.Unmarshal([]byte(first), &res); code != 200 || err != nil {
 		t.Fatalf("first batch: %d %s", code, first)
+	}
+	// The answer is written as bytes, not through huma's encoder: it must
+	// still be what json.Marshal makes of the result, ended by a newline.
+	if want, _ := json.Marshal(res); first != string(want)+"\n" {
+		t.Fatalf("first batch's answer:\n got %q\nwant %q", first, want)
 	}
 	if res.Read != 3 || res.Inserted != 2 || res.Quarantined != 1 || len(res.Rows) != 3 ||
 		res.Rows[0].Status != "accepted" || res.Rows[1].Status != "quarantined" || res.Rows[2].Status != "accepted" ||
