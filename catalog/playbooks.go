@@ -182,9 +182,10 @@ func (s *Store) startPlaybook(ctx context.Context, tx *sql.Tx, alertID, clientID
 }
 
 // teamByOwner resolves each step owner to a user for a client: the first
-// enabled team member whose function (or role) is the owner, the lead
-// falling back to the first of the team; a director (an admin when the
-// agency has none); the client's first manager.
+// enabled team member whose function (or role) is the owner; a director (an
+// admin when the agency has none); the client's first manager. A client
+// with no lead has its lead steps go up the escalation order instead: its
+// expert, analyst or specialist, else the director.
 func teamByOwner(ctx context.Context, tx *sql.Tx, clientID int64) (map[string]int64, error) {
 	out := map[string]int64{}
 	rows, err := tx.QueryContext(ctx, `SELECT a.user_id, a.function, u.role FROM assignments a JOIN users u ON u.id = a.user_id
@@ -192,16 +193,12 @@ func teamByOwner(ctx context.Context, tx *sql.Tx, clientID int64) (map[string]in
 	if err != nil {
 		return nil, err
 	}
-	var first int64
 	for rows.Next() {
 		var id int64
 		var function, role string
 		if err := rows.Scan(&id, &function, &role); err != nil {
 			rows.Close()
 			return nil, err
-		}
-		if first == 0 {
-			first = id
 		}
 		for _, k := range []string{function, role} {
 			if _, ok := out[k]; !ok && k != "" {
@@ -213,8 +210,13 @@ func teamByOwner(ctx context.Context, tx *sql.Tx, clientID int64) (map[string]in
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if _, ok := out[alerting.OwnerLead]; !ok && first != 0 {
-		out[alerting.OwnerLead] = first
+	if _, ok := out[alerting.OwnerLead]; !ok {
+		for _, f := range []string{alerting.OwnerExpert, alerting.OwnerAnalyst, alerting.OwnerSpecialist} {
+			if id, ok := out[f]; ok {
+				out[alerting.OwnerLead] = id
+				break
+			}
+		}
 	}
 	one := func(q string, args ...any) (int64, error) {
 		var id int64
@@ -232,6 +234,9 @@ func teamByOwner(ctx context.Context, tx *sql.Tx, clientID int64) (map[string]in
 		return nil, err
 	}
 	out[alerting.OwnerDirector] = dir
+	if _, ok := out[alerting.OwnerLead]; !ok {
+		out[alerting.OwnerLead] = dir
+	}
 	mgr, err := one(`SELECT id FROM users WHERE role=$1 AND client_id=$2 AND NOT disabled ORDER BY id LIMIT 1`, string(daiyun.RoleClientManager), clientID)
 	if err != nil {
 		return nil, err
