@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/daiyun/daiyun"
-
 	"github.com/daiyun/daiyun/warehouse"
 )
 
@@ -66,7 +64,7 @@ func (imp *importer) redact(rec []string) []string {
 			out[i] = v
 		case keepPseudo:
 			if t := trimSpace(v); t != "" && !isPseudonym(t) {
-				out[i] = daiyun.Pseudonym(imp.req.ClientKey, t)
+				out[i] = imp.pseudonym(t)
 			} else {
 				out[i] = t
 			}

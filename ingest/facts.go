@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/warehouse"
 )
 
@@ -243,7 +242,7 @@ func (c *factConv) value(fc factCol, raw string) (any, error) {
 		return nil, fmt.Errorf("cannot be imported from a file")
 	}
 	if fc.pseudo && !isPseudonym(raw) {
-		return daiyun.Pseudonym(imp.req.ClientKey, raw), nil
+		return imp.pseudonym(raw), nil
 	}
 	return raw, nil
 }

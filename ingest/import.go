@@ -190,6 +190,12 @@ type closeBoth struct {
 	f *os.File
 }
 
+func (c closeBoth) reuseRecords() {
+	if r, ok := c.source.(recordReuser); ok {
+		r.reuseRecords()
+	}
+}
+
 func (c closeBoth) Close() error {
 	err := c.source.Close()
 	if ferr := c.f.Close(); err == nil {
@@ -201,6 +207,10 @@ func (c closeBoth) Close() error {
 // run feeds the data records to the converter and flushes the last batch.
 func (imp *importer) run(ctx context.Context, src source, conv converter) error {
 	rep := imp.rep
+	// Nothing here keeps a record past the next one (see converter).
+	if r, ok := src.(recordReuser); ok {
+		r.reuseRecords()
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -295,6 +305,15 @@ type importer struct {
 	inflight  chan error // the batch being written, if any
 	excel     bool       // values come from XLSX cells: dates may be serial numbers
 	lastCol   int        // the last source column a field is read from
+	pseudo    *daiyun.Pseudonymiser
+}
+
+// pseudonym is daiyun.Pseudonym under the request's client key.
+func (imp *importer) pseudonym(identity string) string {
+	if imp.pseudo == nil {
+		imp.pseudo = daiyun.NewPseudonymiser(imp.req.ClientKey)
+	}
+	return imp.pseudo.Pseudonym(identity)
 }
 
 func newImporter(wh warehouse.Warehouse, sink QuarantineSink, req *Request, rep *Report) (*importer, error) {
@@ -352,7 +371,9 @@ func newImporter(wh warehouse.Warehouse, sink QuarantineSink, req *Request, rep 
 	}, nil
 }
 
-// converter turns data records into canonical rows and writes them.
+// converter turns data records into canonical rows and writes them. The
+// record passed to add is lent for the call: what a converter keeps of it,
+// it copies (the strings themselves may be kept).
 type converter interface {
 	add(ctx context.Context, rec []string, row int) error
 	flush(ctx context.Context) error

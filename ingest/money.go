@@ -58,6 +58,9 @@ var currencyMarks = []struct{ mark, code string }{
 // the currency the value was marked with ("" when none; "¥" and "$" are
 // ambiguous marks that the caller compares loosely).
 func ParseMoney(s string, exp int, loc Locale) (minor int64, mark string, err error) {
+	if n, ok := plainAmount(s, exp, loc); ok {
+		return n, "", nil
+	}
 	s = trimSpace(s)
 	if s == "" {
 		return 0, "", errEmpty
@@ -116,6 +119,9 @@ func stripCurrency(s string) (string, string) {
 // LocaleComma). A fractional count (Google Ads conversions "3.50") is rounded
 // half away from zero, in integers.
 func ParseCount(s string, loc Locale) (int64, error) {
+	if n, ok := plainInt(s); ok {
+		return n, nil
+	}
 	s = trimSpace(s)
 	if s == "" {
 		return 0, errEmpty
@@ -135,6 +141,61 @@ func ParseCount(s string, loc Locale) (int64, error) {
 		n = -n
 	}
 	return n, nil
+}
+
+// maxPlain is the most digits plainInt and plainAmount read: their value
+// times 10^exp cannot overflow.
+const maxPlain = 15
+
+// plainInt reads the plainest whole numbers, 1 to 15 ASCII digits, which
+// most cells are; ok is false for anything else (signs, separators,
+// spaces), which the general parsers then read with the same result.
+func plainInt(s string) (n int64, ok bool) {
+	if len(s) == 0 || len(s) > maxPlain {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// plainAmount reads what ParseMoney would from digits with, in LocaleDot,
+// up to exp decimals after a dot ("1234", "1234.5"); ok is false for
+// anything else.
+func plainAmount(s string, exp int, loc Locale) (minor int64, ok bool) {
+	whole, frac := s, ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		if loc == LocaleComma {
+			return 0, false
+		}
+		whole, frac = s[:i], s[i+1:]
+		if frac == "" || len(frac) > exp {
+			return 0, false
+		}
+	}
+	if exp > 3 {
+		return 0, false
+	}
+	n, ok := plainInt(whole)
+	if !ok {
+		return 0, false
+	}
+	for i := 0; i < exp; i++ {
+		n *= 10
+		if i < len(frac) {
+			c := frac[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n += int64(c - '0')
+		}
+	}
+	return n, true
 }
 
 // parseDecimal reads digits with optional thousands separators and decimal

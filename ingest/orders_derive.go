@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/daiyun/daiyun"
 	"github.com/daiyun/daiyun/warehouse"
 )
 
@@ -129,25 +128,43 @@ func splitAddress(a string) (province, city string) {
 	return province, city
 }
 
-// customerID pseudonymises the buyer; a value that is already a Daiyun
-// pseudonym is kept.
-func (c *orderConv) customerID(o *orderVals) any {
-	id := o.customerID
-	if id == "" {
-		id = o.buyer
+// identify resolves the customer of an order when the field that names
+// it is new: the customer id, else the buyer, pseudonymised (a value that
+// is already a Daiyun pseudonym is kept), and the customer's state in this
+// import. The rows of an order name the same customer, so it works once
+// per order.
+func (c *orderConv) identify(acc *orderAcc) {
+	o := &acc.o
+	from, id := fNone, ""
+	switch {
+	case o.has(fCustomerID):
+		from, id = fCustomerID, o.customerID
+	case o.has(fBuyer):
+		from, id = fBuyer, o.buyer
 	}
-	if id == "" {
-		return nil
+	if from == acc.idFrom {
+		return
 	}
-	if isPseudonym(id) {
-		return id
+	acc.idFrom, acc.cid, acc.cust = from, nil, nil
+	if from == fNone {
+		return
 	}
-	p, ok := c.pseud[id]
-	if !ok {
-		p = daiyun.Pseudonym(c.imp.req.ClientKey, id)
-		c.pseud[id] = p
+	if !isPseudonym(id) {
+		p, ok := c.pseud[id]
+		if !ok {
+			p = c.imp.pseudonym(id)
+			c.pseud[id] = p
+		}
+		id = p
 	}
-	return p
+	st := c.custs[id]
+	if st == nil {
+		// A copy: the id may be cut from a whole record.
+		id = strings.Clone(id)
+		st = &customerState{id: id}
+		c.custs[id] = st
+	}
+	acc.cid, acc.cust = st.id, st
 }
 
 // isPseudonym reports whether s has the shape of daiyun.Pseudonym's output.

@@ -3,8 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,21 +19,38 @@ type customerAcc struct {
 	channel        string
 }
 
+// customerState is what an import knows of one customer.
+type customerState struct {
+	id      any       // the customer id, boxed once for all its orders
+	stored  time.Time // the customer's first order as stored, when settled
+	settled bool      // stored is known: looked up, or written by this import
+	slot    int32     // 1 + its index in custBatch while the batch gathers it
+}
+
+// batchCustomer is one customer of the batch being written.
+type batchCustomer struct {
+	id string
+	st *customerState
+	customerAcc
+}
+
 // flush writes the orders gathered so far as one batch.
 func (c *orderConv) flush(ctx context.Context) error {
 	imp := c.imp
 	defer func() {
-		for _, acc := range c.seq {
-			c.done[maphash.String(c.seed, acc.o.no)] = struct{}{}
-		}
-		clear(c.accs)
+		// The orders of the batch are written: seen now holds them as
+		// an earlier generation's.
+		c.gen++
+		clear(c.spill)
+		clear(c.recs)
+		c.recs = c.recs[:0]
 		c.seq, c.last, c.rows = c.seq[:0], nil, 0
 		// Bounded caches: a big import forgets and looks up again.
 		if len(c.pseud) > 200000 {
 			clear(c.pseud)
 		}
-		if len(c.custFirst) > 1000000 {
-			clear(c.custFirst)
+		if len(c.custs) > 1000000 {
+			clear(c.custs)
 			c.custForgot = true
 		}
 	}()
@@ -46,12 +62,9 @@ func (c *orderConv) flush(ctx context.Context) error {
 	}
 	// Values repeated on many rows are boxed once, not per row.
 	var tenant, shop, currency any = imp.req.Shop.ClientID, imp.req.Shop.ID, imp.req.Shop.Currency
-	orders := TableRows{Table: "orders", Columns: orderCols}
-	lines := TableRows{Table: "order_lines", Columns: lineCols}
-	hist := TableRows{Table: "order_status_history", Columns: historyCols}
-	custs := map[string]*customerAcc{}
 	var src any = imp.sourceTag()
-	nOrders, nLines := 0, 0
+	nOrders, nLines, nHist := 0, 0, 0
+	var hs [maxHistory]statusAt
 	for _, acc := range c.seq {
 		if acc.bad {
 			// Some row of the order was quarantined: writing the rest would
@@ -65,48 +78,68 @@ func (c *orderConv) flush(ctx context.Context) error {
 		}
 		nOrders++
 		nLines += len(acc.lines)
+		nHist += len(history(hs[:0], &acc.o))
 	}
+	// Every row of a table is cut from one backing array, sized here.
+	orders := TableRows{Table: "orders", Columns: orderCols, Rows: make([][]any, 0, nOrders)}
+	lines := TableRows{Table: "order_lines", Columns: lineCols, Rows: make([][]any, 0, nLines)}
+	hist := TableRows{Table: "order_status_history", Columns: historyCols, Rows: make([][]any, 0, nHist)}
 	oBuf := make([]any, 0, nOrders*len(orderCols))
 	lBuf := make([]any, 0, nLines*len(lineCols))
-	hBuf := make([]any, 0, nOrders*3*len(historyCols))
+	hBuf := make([]any, 0, nHist*len(historyCols))
+	bx := &c.boxes
+	var createdDays, paidDays dayBox
 	for _, acc := range c.seq {
 		if acc.bad || !acc.o.has(fCreatedAt) {
 			continue
 		}
 		o := &acc.o
-		cid := c.customerID(o)
-		var no, created, version any = o.no, DayOf(o.created, imp.loc), o.version
+		cid := acc.cid
+		var no, version any = o.no, bx.int(o.version)
+		created := createdDays.of(o.created, imp.loc)
 		var paidDay any
 		if !o.paid.IsZero() {
-			paidDay = DayOf(o.paid, imp.loc)
+			paidDay = paidDays.of(o.paid, imp.loc)
 		}
+		// Each time is boxed once for the order and its history.
+		var createdAt, paidAt, shippedAt, completedAt any = o.created, nullTime(o.paid), nullTime(o.shipped), nullTime(o.completed)
 		start := len(oBuf)
-		oBuf = append(oBuf, tenant, shop, no, cid, o.status, o.created, nullTime(o.paid), nullTime(o.shipped),
-			nullTime(o.completed), created, paidDay, currency, o.goods, o.discount, o.shipping,
-			o.total, o.paidAm, o.refund, nullStr(o.province), nullStr(o.city), nullStr(o.channel),
+		oBuf = append(oBuf, tenant, shop, no, cid, statusValue(o.status), createdAt, paidAt, shippedAt,
+			completedAt, created, paidDay, currency, bx.int(o.goods), bx.int(o.discount), bx.int(o.shipping),
+			bx.int(o.total), bx.int(o.paidAm), bx.int(o.refund), nullStr(o.province), nullStr(o.city), nullStr(o.channel),
 			nullStr(o.campaign), nil, nil, version, src)
 		orders.Rows = append(orders.Rows, oBuf[start:len(oBuf):len(oBuf)])
 		for i := range acc.lines {
 			l := &acc.lines[i]
 			start := len(lBuf)
 			lBuf = append(lBuf, tenant, shop, no, l.lineNo, l.sku, nullStr(l.spu), nullStr(l.title), l.qty,
-				l.unitPrice, l.amount, l.refund, l.refundQty, created, version)
+				bx.int(l.unitPrice), bx.int(l.amount), bx.int(l.refund), l.refundQty, created, version)
 			lines.Rows = append(lines.Rows, lBuf[start:len(lBuf):len(lBuf)])
 		}
-		for _, h := range history(o) {
+		for _, h := range history(hs[:0], o) {
+			var at any
+			switch h.status {
+			case warehouse.StatusPending:
+				at = createdAt
+			case warehouse.StatusPaid:
+				at = paidAt
+			case warehouse.StatusShipped:
+				at = shippedAt
+			case warehouse.StatusCompleted:
+				at = completedAt
+			default:
+				at = h.at
+			}
 			start := len(hBuf)
-			hBuf = append(hBuf, tenant, shop, no, h.status, h.at)
+			hBuf = append(hBuf, tenant, shop, no, statusValue(h.status), at)
 			hist.Rows = append(hist.Rows, hBuf[start:len(hBuf):len(hBuf)])
 		}
-		if id, ok := cid.(string); ok {
-			ca := custs[id]
-			if ca == nil || o.created.Before(ca.first) {
-				custs[id] = &customerAcc{o.created, o.province, o.city, o.channel}
-			}
+		if acc.cust != nil {
+			c.gatherCustomer(acc)
 		}
 		c.reconcile(acc)
 	}
-	cust, err := c.customerRows(ctx, custs)
+	cust, err := c.customerRows(ctx)
 	if err != nil {
 		return err
 	}
@@ -118,18 +151,19 @@ type statusAt struct {
 	at     time.Time
 }
 
-// history lists the statuses an order is known to have been in.
-func history(o *orderVals) []statusAt {
-	h := make([]statusAt, 1, 5)
-	h[0] = statusAt{warehouse.StatusPending, o.created}
+const maxHistory = 5
+
+// history appends to dst the statuses an order is known to have been in.
+func history(dst []statusAt, o *orderVals) []statusAt {
+	dst = append(dst, statusAt{warehouse.StatusPending, o.created})
 	if !o.paid.IsZero() {
-		h = append(h, statusAt{warehouse.StatusPaid, o.paid})
+		dst = append(dst, statusAt{warehouse.StatusPaid, o.paid})
 	}
 	if !o.shipped.IsZero() {
-		h = append(h, statusAt{warehouse.StatusShipped, o.shipped})
+		dst = append(dst, statusAt{warehouse.StatusShipped, o.shipped})
 	}
 	if !o.completed.IsZero() {
-		h = append(h, statusAt{warehouse.StatusCompleted, o.completed})
+		dst = append(dst, statusAt{warehouse.StatusCompleted, o.completed})
 	}
 	switch o.status {
 	case warehouse.StatusClosed, warehouse.StatusRefunding, warehouse.StatusRefunded:
@@ -137,9 +171,9 @@ func history(o *orderVals) []statusAt {
 		if at.IsZero() {
 			at = time.UnixMicro(o.version).UTC()
 		}
-		h = append(h, statusAt{o.status, at})
+		dst = append(dst, statusAt{o.status, at})
 	}
-	return h
+	return dst
 }
 
 // reconcile warns when an order's total is not its lines − discount +
@@ -169,25 +203,43 @@ func (c *orderConv) reconcile(acc *orderAcc) {
 	}
 }
 
-// customerRows writes a customer only when this batch has an earlier first
-// order than the warehouse knows, so replays leave customers unchanged.
-func (c *orderConv) customerRows(ctx context.Context, custs map[string]*customerAcc) (TableRows, error) {
+// gatherCustomer notes an order of a customer of the batch.
+func (c *orderConv) gatherCustomer(acc *orderAcc) {
+	o, st := &acc.o, acc.cust
+	ca := customerAcc{o.created, o.province, o.city, o.channel}
+	if st.slot == 0 {
+		c.custBatch = append(c.custBatch, batchCustomer{acc.cid.(string), st, ca})
+		st.slot = int32(len(c.custBatch))
+	} else if b := &c.custBatch[st.slot-1]; o.created.Before(b.first) {
+		b.customerAcc = ca
+	}
+}
+
+// customerRows writes a customer of the batch only when the batch has an
+// earlier first order than the warehouse knows, so replays leave customers
+// unchanged.
+func (c *orderConv) customerRows(ctx context.Context) (TableRows, error) {
 	t := TableRows{Table: "customers", Columns: custCols}
-	if len(custs) == 0 {
+	batch := c.custBatch
+	defer func() {
+		clear(batch)
+		c.custBatch = batch[:0]
+	}()
+	if len(batch) == 0 {
 		return t, nil
 	}
 	// Customers settled by an earlier batch of this import need no lookup.
-	ids := make([]string, 0, len(custs))
-	for id := range custs {
-		if _, ok := c.custFirst[id]; !ok {
-			ids = append(ids, id)
+	var ids []string
+	for _, b := range batch {
+		b.st.slot = 0
+		if !b.st.settled {
+			ids = append(ids, b.id)
 		}
 	}
-	known := c.custFirst
-	// Every customer an earlier batch of this import wrote is in
-	// custFirst, so the ids looked up here were not written by the batch
-	// still in flight: the lookup need not wait for it (parsing goes on
-	// while the warehouse writes), unless custFirst was just forgotten.
+	// Every customer an earlier batch of this import wrote is settled, so
+	// the ids looked up here were not written by the batch still in
+	// flight: the lookup need not wait for it (parsing goes on while the
+	// warehouse writes), unless custs was just forgotten.
 	wait := c.custForgot
 	c.custForgot = false
 	err := c.lookup(ctx, wait, "SELECT customer_id, first_order_at FROM customers WHERE {{tenants}} AND tenant_id = $1 AND customer_id IN %s",
@@ -197,23 +249,24 @@ func (c *orderConv) customerRows(ctx context.Context, custs map[string]*customer
 			if err := scan(&id, &first); err != nil {
 				return err
 			}
-			if first != nil {
-				known[id] = first.UTC()
+			if st := c.custs[id]; st != nil && first != nil {
+				st.stored, st.settled = first.UTC(), true
 			}
 			return nil
 		})
 	if err != nil {
 		return t, err
 	}
-	for id, ca := range custs {
-		if k, ok := known[id]; ok && !ca.first.Before(k) {
+	var tenant any = c.imp.req.Shop.ClientID
+	for _, b := range batch {
+		if b.st.settled && !b.first.Before(b.st.stored) {
 			continue
 		}
-		known[id] = ca.first
-		t.Rows = append(t.Rows, []any{c.imp.req.Shop.ClientID, id, ca.first, nullStr(ca.province), nullStr(ca.city), nullStr(ca.channel)})
+		b.st.stored, b.st.settled = b.first, true
+		t.Rows = append(t.Rows, []any{tenant, b.id, b.first, nullStr(b.province), nullStr(b.city), nullStr(b.channel)})
 	}
 	// Sorted so a batch is written the same way every time.
-	sort.Slice(t.Rows, func(i, j int) bool { return t.Rows[i][1].(string) < t.Rows[j][1].(string) })
+	slices.SortFunc(t.Rows, func(a, b []any) int { return strings.Compare(a[1].(string), b[1].(string)) })
 	return t, nil
 }
 

@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // parse reads one source value into its field.
@@ -44,7 +45,7 @@ func (c *orderConv) parse(f field, v string, o *orderVals, l *lineVals) error {
 			l.refund = n
 		}
 	case f.isTime():
-		t, err := imp.parseTime(v)
+		t, err := c.parseTime(f, v)
 		if err != nil {
 			return err
 		}
@@ -103,7 +104,7 @@ func (c *orderConv) parse(f field, v string, o *orderVals, l *lineVals) error {
 	default:
 		switch f {
 		case fOrderNo:
-			if strings.ContainsAny(v, "\x00\x1f") {
+			if strings.IndexByte(v, 0) >= 0 || strings.IndexByte(v, 0x1f) >= 0 {
 				return fmt.Errorf("holds a control character")
 			}
 			o.no = v
@@ -112,9 +113,15 @@ func (c *orderConv) parse(f field, v string, o *orderVals, l *lineVals) error {
 		case fCustomerID:
 			o.customerID = v
 		case fStatus:
-			s, ok := CanonicalStatus(v)
+			s, ok := c.status[v]
 			if !ok {
-				return fmt.Errorf("is not an order status Daiyun knows")
+				// Files use few status words: each is normalised once.
+				if s, ok = CanonicalStatus(v); !ok {
+					return fmt.Errorf("is not an order status Daiyun knows")
+				}
+				if len(c.status) < 1000 {
+					c.status[strings.Clone(v)] = s
+				}
 			}
 			o.status = s
 		case fFinancialStatus:
@@ -152,6 +159,27 @@ func (c *orderConv) parse(f field, v string, o *orderVals, l *lineVals) error {
 		o.set |= 1 << f
 	}
 	return nil
+}
+
+// parseTime reads a time of field f. The rows of an order repeat its
+// times, so the last time each field read is remembered.
+func (c *orderConv) parseTime(f field, v string) (time.Time, error) {
+	last := &c.times[f]
+	if last.ok && last.s == v {
+		return last.t, nil
+	}
+	t, err := c.imp.parseTime(v)
+	if err == nil {
+		*last = lastTime{v, t, true}
+	}
+	return t, err
+}
+
+// lastTime is the last value a time field read.
+type lastTime struct {
+	s  string
+	t  time.Time
+	ok bool
 }
 
 // check applies the row rules that need several fields.

@@ -3,7 +3,6 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,13 @@ type source interface {
 	// belongs to the caller.
 	Next() ([]string, int, error)
 	Close() error
+}
+
+// recordReuser is a source that can hand out the same record slice again
+// once told that the caller keeps no record past the next call: one
+// allocation less per row.
+type recordReuser interface {
+	reuseRecords()
 }
 
 // FileInfo describes how a file was read.
@@ -81,7 +87,7 @@ func (s *recordSource) Next() ([]string, int, error) {
 func (s *recordSource) Close() error { return nil }
 
 type csvSource struct {
-	r    *csv.Reader
+	r    *csvReader
 	row  int
 	utf8 bool // the text was not decoded, so check it is valid UTF-8
 }
@@ -94,47 +100,52 @@ func openCSV(r io.Reader) (*csvSource, FileInfo, error) {
 	br := bufio.NewReaderSize(text, 64<<10)
 	head, _ := br.Peek(64 << 10)
 	delim := DetectDelimiter(head)
-	c := csv.NewReader(br)
-	c.Comma = delim
-	c.LazyQuotes = true
-	c.FieldsPerRecord = -1
 	name := string(delim)
 	if delim == '\t' {
 		name = "tab"
 	}
-	return &csvSource{r: c, utf8: enc == UTF8 || enc == UTF8BOM}, FileInfo{Kind: "csv", Encoding: enc, Delimiter: name}, nil
+	return &csvSource{r: newCSVReader(br, byte(delim)), utf8: enc == UTF8 || enc == UTF8BOM}, FileInfo{Kind: "csv", Encoding: enc, Delimiter: name}, nil
 }
 
 func (s *csvSource) Next() ([]string, int, error) {
-	rec, err := s.r.Read()
+	rec, text, err := s.r.read()
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			s.row++
-			return nil, s.row, fmt.Errorf("%w: %v", errBadRecord, pe.Err)
-		}
 		return nil, s.row, err
 	}
 	s.row++
-	for i, v := range rec {
-		if s.utf8 && !utf8.ValidString(v) {
-			// Encoding is detected on the first megabyte; a file that
-			// turns to GBK later is caught here, row by row. The raw
-			// record kept in quarantine must itself be valid text.
-			for j := range rec {
-				rec[j] = strings.ToValidUTF8(rec[j], "\uFFFD")
+	// The whole line is checked at once when it is at hand: it is valid
+	// exactly when every field is.
+	if s.utf8 && (text == "" || !utf8.ValidString(text)) {
+		for i, v := range rec {
+			if !utf8.ValidString(v) {
+				// Encoding is detected on the first megabyte; a file that
+				// turns to GBK later is caught here, row by row. The raw
+				// record kept in quarantine must itself be valid text.
+				for j := range rec {
+					rec[j] = strings.ToValidUTF8(rec[j], "\uFFFD")
+				}
+				return rec, s.row, fmt.Errorf("%w: the row is not valid UTF-8 text (is the file's encoding mixed?)", errBadRecord)
 			}
-			return rec, s.row, fmt.Errorf("%w: the row is not valid UTF-8 text (is the file's encoding mixed?)", errBadRecord)
+			rec[i] = cleanCell(v)
 		}
-		rec[i] = cleanCell(v)
+		return rec, s.row, nil
+	}
+	for i, v := range rec {
+		// Most cells start and end with an ASCII letter or digit, which
+		// cleanCell leaves alone.
+		if v != "" && (v[0] <= ' ' || v[0] == '=' || v[0] >= 0x80 || v[len(v)-1] <= ' ' || v[len(v)-1] >= 0x80) {
+			rec[i] = cleanCell(v)
+		}
 	}
 	return rec, s.row, nil
 }
 
+func (s *csvSource) reuseRecords() { s.r.reuse = true }
+
 func (s *csvSource) Close() error { return nil }
 
-// errBadRecord marks a record the CSV reader could not split; the row is
-// quarantined and reading goes on.
+// errBadRecord marks a record that cannot be read (its text is not valid
+// UTF-8); the row is quarantined and reading goes on.
 var errBadRecord = errors.New("malformed CSV record")
 
 // DetectDelimiter picks the field separator of a CSV text from its first
@@ -205,7 +216,13 @@ func cleanCell(v string) string {
 		v = v[2 : len(v)-1]
 	}
 	if v != "" && (v[0] == ' ' || v[0] == '\t' || v[len(v)-1] == ' ' || v[len(v)-1] == '\t' || v[0] >= 0x80 || v[len(v)-1] >= 0x80) {
-		v = trimSpace(v)
+		// Most such cells are text that starts or ends with a letter
+		// (省, 市 …), which trimming leaves as it is.
+		first, _ := utf8.DecodeRuneInString(v)
+		last, _ := utf8.DecodeLastRuneInString(v)
+		if isSpace(first) || isSpace(last) {
+			v = trimSpace(v)
+		}
 	}
 	return v
 }

@@ -90,6 +90,9 @@ func CanonicalStatus(word string) (status string, ok bool) {
 // normWord folds full-width forms, drops spaces and lower-cases, so
 // "买家已付款，等待卖家发货" and "买家已付款, 等待卖家发货" are the same word.
 func normWord(s string) string {
+	if plainWord(s) {
+		return s
+	}
 	s = foldWidth(trimSpace(s))
 	if strings.IndexFunc(s, isSpace) >= 0 {
 		s = strings.Map(func(r rune) rune {
@@ -130,4 +133,15 @@ func shopifyStatus(financial, fulfillment string, cancelled bool) (string, bool)
 		}
 	}
 	return s, true
+}
+
+// plainWord reports whether s is printable ASCII without spaces or upper
+// case letters, which normWord leaves as it is.
+func plainWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c >= 'A' && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var errBadTime = errors.New("is not a date and time this import reads (2024-03-01 12:00:00, 2024/3/1 12:00, 2024-03-01T12:00:00+08:00)")
@@ -16,6 +17,9 @@ var errBadTime = errors.New("is not a date and time this import reads (2024-03-0
 // all-zero date return the zero time and no error: the caller decides whether
 // the field may be absent.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	if t, ok, err := parseCommonLayout(s, loc); ok {
+		return t, err
+	}
 	s = trimSpace(s)
 	switch s {
 	case "", "-", "--", "null", "NULL", "None", "0", "0000-00-00 00:00:00", "0000-00-00":
@@ -78,6 +82,39 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// parseCommonLayout reads "2006-01-02 15:04:05", the layout nearly every
+// export writes, without the general parser's separator search; ok is
+// false for any other text, which the general parser then reads. The
+// ranges and the result are the general parser's.
+func parseCommonLayout(s string, loc *time.Location) (t time.Time, ok bool, err error) {
+	if len(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false, nil
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, min, sec := num(11, 2), num(14, 2), num(17, 2)
+	if year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 ||
+		hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60 {
+		// Not digits, or out of range: "0000-00-00 00:00:00" and the errors
+		// are the general parser's to give.
+		return time.Time{}, false, nil
+	}
+	t = time.Date(year, time.Month(month), day, hour, min, sec, 0, loc)
+	if t.Day() != day {
+		return time.Time{}, true, errBadTime // 2024-02-30
+	}
+	return t.UTC(), true, nil
+}
+
 // ParseDay reads a calendar day (any ParseTime layout; the time part, if any,
 // is dropped after converting to loc) and returns midnight UTC of that day,
 // which is how DATE columns are written.
@@ -130,13 +167,22 @@ func (p *timeParser) num(min, max int) int {
 
 // sep consumes one of the separator runes in set.
 func (p *timeParser) sep(set string) bool {
-	for _, r := range set {
-		if strings.HasPrefix(p.s[p.i:], string(r)) {
-			p.i += len(string(r))
-			return true
-		}
+	if p.i >= len(p.s) {
+		return false
 	}
-	return false
+	if c := p.s[p.i]; c < utf8.RuneSelf {
+		if strings.IndexByte(set, c) < 0 {
+			return false
+		}
+		p.i++
+		return true
+	}
+	r, n := utf8.DecodeRuneInString(p.s[p.i:])
+	if r == utf8.RuneError || !strings.ContainsRune(set, r) {
+		return false
+	}
+	p.i += n
+	return true
 }
 
 // zone reads an optional offset; none means loc.

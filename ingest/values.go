@@ -41,6 +41,9 @@ func (imp *importer) sourceTag() string { return "import:" + imp.prof.Name }
 // parseMoney reads a money value of the shop's currency.
 func (imp *importer) parseMoney(v string) (int64, error) {
 	if imp.prof.MinorUnits {
+		if n, ok := plainInt(v); ok {
+			return n, nil
+		}
 		s, neg := trimSpace(v), false
 		if strings.HasPrefix(s, "-") {
 			s, neg = s[1:], true
