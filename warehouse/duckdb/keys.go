@@ -120,50 +120,56 @@ func newKeySets() *keySets { return &keySets{sets: map[partition]*keySet{}} }
 // and none holds any of b's keys. The caller holds b's table write lock, in
 // the transaction b is written in. An error loading a set is returned.
 func (k *keySets) fresh(ctx context.Context, conn *sql.Conn, b *warehouse.UpsertBatch) (bool, error) {
-	name := b.Table.Name
-	var last partition
-	var set *keySet
-	for i := range b.Rows {
-		if !b.Winner(i) {
-			continue
-		}
-		tenant, shop := b.Partition(i)
-		if p := (partition{name, tenant, shop}); set == nil || p != last {
-			var err error
-			if set, err = k.load(ctx, conn, b.Table, p); err != nil || set == nil {
-				return false, err
-			}
-			last = p
-		}
-		if set.has(b.KeyHash(i)) {
-			return false, nil
-		}
-	}
-	return true, nil
+	fresh := true
+	err := eachKey(b, func(p partition) (*keySet, error) { return k.load(ctx, conn, b.Table, p) },
+		func(set *keySet, h uint64) bool {
+			fresh = set != nil && !set.has(h)
+			return fresh
+		})
+	return fresh && err == nil, err
 }
 
 // added records b's keys as stored, once b is written in the caller's
 // transaction (a rollback afterwards only leaves false hits).
 func (k *keySets) added(b *warehouse.UpsertBatch) {
-	name := b.Table.Name
+	kept := func(p partition) (*keySet, error) {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return k.sets[p], nil
+	}
+	eachKey(b, kept, func(set *keySet, h uint64) bool {
+		if set != nil {
+			set.add(h)
+		}
+		return true
+	})
+	k.trim()
+}
+
+// eachKey calls fn with the hash of every row of b that won its key and
+// the set of the row's partition (found by setOf when the partition
+// changes: a batch is mostly one shop), until fn returns false.
+func eachKey(b *warehouse.UpsertBatch, setOf func(partition) (*keySet, error), fn func(set *keySet, h uint64) bool) error {
 	var last partition
 	var set *keySet
+	started := false
 	for i := range b.Rows {
 		if !b.Winner(i) {
 			continue
 		}
 		tenant, shop := b.Partition(i)
-		if p := (partition{name, tenant, shop}); set == nil || p != last {
-			k.mu.Lock()
-			set = k.sets[p]
-			k.mu.Unlock()
-			last = p
+		if p := (partition{b.Table.Name, tenant, shop}); !started || p != last {
+			var err error
+			if set, err = setOf(p); err != nil {
+				return err
+			}
+			last, started = p, true
 		}
-		if set != nil {
-			set.add(b.KeyHash(i))
+		if !fn(set, b.KeyHash(i)) {
+			return nil
 		}
 	}
-	k.trim()
+	return nil
 }
 
 // load returns the partition's set, reading it from the table when it is

@@ -80,15 +80,8 @@ func TestKeySetsAfterReopen(t *testing.T) {
 // Appender, then upserts that key changed: it must replace the appended
 // row, not add a second one.
 func TestKeySetsAndAppender(t *testing.T) {
-	db, err := duckdb.Open(filepath.Join(t.TempDir(), "keys.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openMigrated(t)
 	ctx := context.Background()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	ten := warehousetest.Tenants(t, 1)
 	row := func(no string, version int64) []any {
 		return warehousetest.Row("order_lines", map[string]any{
@@ -131,19 +124,12 @@ func TestKeySetsAndAppender(t *testing.T) {
 // be inserted by the next write (a false "maybe stored" costs a query, never
 // a row).
 func TestKeySetsAfterRollback(t *testing.T) {
-	db, err := duckdb.Open(filepath.Join(t.TempDir(), "keys.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openMigrated(t)
 	ctx := context.Background()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	ten := warehousetest.Tenants(t, 1)
 	rows := keyRows()
 	bad := warehousetest.Row("order_lines", map[string]any{"tenant_id": int64(1), "shop_id": int64(11), "order_no": "K-1", "line_no": 1})
-	_, err = db.UpsertMany(ctx, ten, []warehouse.TableRows{
+	_, err := db.UpsertMany(ctx, ten, []warehouse.TableRows{
 		{Table: "orders", Columns: warehousetest.Columns("orders"), Rows: rows["orders"]},
 		{Table: "order_lines", Columns: warehousetest.Columns("order_lines"), Rows: [][]any{bad}},
 	})
@@ -163,15 +149,8 @@ func TestKeySetsAfterRollback(t *testing.T) {
 // round bad: the bad one must fail alone, every other must be stored with
 // its own counts, whether or not it shared a commit with the bad one.
 func TestGroupCommit(t *testing.T) {
-	db, err := duckdb.Open(filepath.Join(t.TempDir(), "group.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openMigrated(t)
 	ctx := context.Background()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	ten := warehousetest.Tenants(t, 1)
 	line := func(shop int64, no string) []any {
 		return warehousetest.Row("order_lines", map[string]any{
@@ -216,4 +195,18 @@ func TestGroupCommit(t *testing.T) {
 	if want := rounds * (writers - 1) * 2; n != want {
 		t.Errorf("%d lines stored, want %d", n, want)
 	}
+}
+
+// openMigrated opens a migrated DuckDB file closed at the test's end.
+func openMigrated(t *testing.T) *duckdb.DB {
+	t.Helper()
+	db, err := duckdb.Open(filepath.Join(t.TempDir(), "warehouse.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
