@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/daiyun/daiyun"
@@ -422,9 +423,9 @@ func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case hasSuffix(r.URL.Path, "/ack"):
+	case strings.HasSuffix(r.URL.Path, "/ack"):
 		_, err = s.Catalog.AckAlert(ctx, id)
-	case hasSuffix(r.URL.Path, "/resolve"):
+	case strings.HasSuffix(r.URL.Path, "/resolve"):
 		pm := alerting.PostMortem{Cause: r.PostFormValue("cause"), Actions: r.PostFormValue("actions")}
 		switch r.PostFormValue("preventable") {
 		case "yes":
@@ -499,8 +500,4 @@ func (s *Server) alertRulesApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/alerts/rules?applied=%d", len(rules)), http.StatusSeeOther)
-}
-
-func hasSuffix(s, suffix string) bool {
-	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
 }

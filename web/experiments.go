@@ -331,9 +331,9 @@ func (s *Server) experimentPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case hasSuffix(r.URL.Path, "/start"):
+	case strings.HasSuffix(r.URL.Path, "/start"):
 		_, err = s.experimentAction(ctx, id, "start")
-	case hasSuffix(r.URL.Path, "/stop"):
+	case strings.HasSuffix(r.URL.Path, "/stop"):
 		_, err = s.experimentAction(ctx, id, "stop")
 	default:
 		_, err = s.experiments().Conclude(ctx, id, experiment.Conclusion{Winner: r.PostFormValue("winner"),
