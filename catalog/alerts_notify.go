@@ -95,22 +95,11 @@ func (s *Store) AlertDeliveries(ctx context.Context, alertID int64) ([]alerting.
 	if err := mustStaff(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(alert_id, 0), COALESCE(client_id, 0), idem_key, channel, target, attempt, status, error, at
-		FROM alert_deliveries WHERE alert_id=$1 ORDER BY id`, alertID)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryCols+` FROM alert_deliveries WHERE alert_id=$1 ORDER BY id`, alertID)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: alert deliveries: %w", err)
 	}
-	defer rows.Close()
-	out := []alerting.Delivery{}
-	for rows.Next() {
-		var d alerting.Delivery
-		if err := rows.Scan(&d.ID, &d.AlertID, &d.ClientID, &d.Key, &d.Channel, &d.Target, &d.Attempt, &d.Status, &d.Error, &d.At); err != nil {
-			return nil, err
-		}
-		d.At = d.At.UTC()
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanDeliveries(rows)
 }
 
 // DueEscalations lists open (unacknowledged) level-2 and level-3 alerts
@@ -465,11 +454,17 @@ func (s *Store) SMTPDeliveries(ctx context.Context, limit int) ([]alerting.Deliv
 }
 
 func (s *Store) deliveries(ctx context.Context, where string, limit int, args ...any) ([]alerting.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(alert_id, 0), COALESCE(client_id, 0), idem_key, channel, target, attempt, status, error, at
-		FROM alert_deliveries WHERE `+where+` ORDER BY id DESC LIMIT `+fmt.Sprint(limit), args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryCols+` FROM alert_deliveries WHERE `+where+` ORDER BY id DESC LIMIT `+fmt.Sprint(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: deliveries: %w", err)
 	}
+	return scanDeliveries(rows)
+}
+
+const deliveryCols = `id, COALESCE(alert_id, 0), COALESCE(client_id, 0), idem_key, channel, target, attempt, status, error, at`
+
+// scanDeliveries reads rows of deliveryCols and closes them.
+func scanDeliveries(rows *sql.Rows) ([]alerting.Delivery, error) {
 	defer rows.Close()
 	out := []alerting.Delivery{}
 	for rows.Next() {
